@@ -1,0 +1,93 @@
+"""The rules an Event's fields follow, independent of storage."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.errors import InvalidField
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 2000
+LOCATION_MAX = 200
+
+# Cc (controls: NUL, ESC, ...), Cf minus the joiners emoji need, Cs and Co never belong in event text.
+_ALLOWED_FORMAT_CHARS = {"\u200d", "\u200c", "\ufe0f"}
+
+
+def _bad_character(text: str, *, allow_newlines: bool) -> str | None:
+    for ch in text:
+        if allow_newlines and ch in "\n\t":
+            continue
+        category = unicodedata.category(ch)
+        if category in {"Cc", "Cs", "Co"} or (category == "Cf" and ch not in _ALLOWED_FORMAT_CHARS):
+            return ch
+    return None
+
+
+def clean_text(
+    field: str, value: str | None, *, max_length: int, required: bool, multiline: bool
+) -> str | None:
+    """Trim and check one text field; return None for an empty optional field."""
+    if value is None:
+        value = ""
+    if "\x00" in value:
+        raise InvalidField(field, "it contains a NUL character; please retype it.")
+    value = value.replace("\r\n", "\n")
+    bad = _bad_character(value, allow_newlines=multiline)
+    if bad is not None:
+        what = (
+            "line breaks aren't allowed here"
+            if bad in "\r\n"
+            else f"it contains a control character (U+{ord(bad):04X})"
+        )
+        raise InvalidField(field, f"{what}; please retype it.")
+    value = value.strip()
+    if not multiline:
+        value = re.sub(r"\s+", " ", value)
+    if not value:
+        if required:
+            raise InvalidField(field, "it can't be empty.")
+        return None
+    if len(value) > max_length:
+        raise InvalidField(field, f"it is {len(value)} characters long; the limit is {max_length}.")
+    return value
+
+
+def clean_title(value: str | None) -> str:
+    title = clean_text("title", value, max_length=TITLE_MAX, required=True, multiline=False)
+    assert title is not None
+    return title
+
+
+def clean_description(value: str | None) -> str | None:
+    return clean_text("description", value, max_length=DESCRIPTION_MAX, required=False, multiline=True)
+
+
+def clean_location(value: str | None) -> str | None:
+    return clean_text("location", value, max_length=LOCATION_MAX, required=False, multiline=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """An event as the outside world sees it: plain values, no hash, no session attached."""
+
+    link_id: str
+    title: str
+    description: str | None
+    location: str | None
+    starts_at: datetime
+    ends_at: datetime | None
+    timezone: str
+    creator_user_id: int | None
+    chat_id: int | None
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    cancelled_at: datetime | None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None

@@ -1,0 +1,443 @@
+"""Use cases. Plain async functions: plain values in, plain values out, one transaction each."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import codes, dates
+from core.errors import (
+    ClaimNotFound,
+    DomainError,
+    EventNotFound,
+    InvalidField,
+    NotAllowed,
+    TooManyAttempts,
+    WrongSecretCode,
+)
+from core.events import EventView, clean_description, clean_location, clean_title
+from core.storage.models import ChatSettings, CodeAttempt, CodeClaim, Conversation, Event, PostedCard
+from core.storage.uow import SqlAlchemyUnitOfWork
+
+LINK_ATTEMPTS = 5
+CLAIM_TTL = timedelta(hours=24)
+CONVERSATION_TTL = timedelta(hours=1)
+MY_EVENTS_LIMIT = 20
+ANY_USER = 0
+
+# Guessing throttle. Per event and user: 5 wrong codes are free, then each one locks that user out
+# for twice as long as the last (1 min, 2 min, ... capped at 1 h). Per event, whoever types: 20 free,
+# then the same doubling. So an attacker gets about 30 guesses in the first day and 24 a day after.
+USER_FREE_FAILURES = 5
+EVENT_FREE_FAILURES = 20
+FIRST_LOCKOUT = timedelta(minutes=1)
+MAX_LOCKOUT = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Who is asking: a Telegram user id (None for anonymous) and, optionally, a typed secret code."""
+
+    user_id: int | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedEvent:
+    event: EventView
+    secret_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    chat_id: int | None
+    message_id: int | None
+    inline_message_id: str | None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+def _view(event: Event) -> EventView:
+    return EventView(
+        link_id=event.link_id,
+        title=event.title,
+        description=event.description,
+        location=event.location,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        creator_user_id=event.creator_user_id,
+        chat_id=event.chat_id,
+        sequence=event.sequence,
+        created_at=event.created_at,
+        updated_at=event.updated_at,
+        cancelled_at=event.cancelled_at,
+    )
+
+
+def _starts_at(when: str | datetime, timezone: str, now: datetime) -> datetime:
+    if isinstance(when, str):
+        return dates.parse_when(when, timezone, now=now)
+    if when.tzinfo is None:
+        raise InvalidField("when", "the time has no timezone.")
+    if when <= now:
+        raise InvalidField("when", "that time is already in the past.")
+    return when.astimezone(UTC)
+
+
+def _check_timezone(timezone: str) -> str:
+    if not dates.is_valid_timezone(timezone):
+        raise InvalidField("timezone", f"“{timezone}” is not a timezone I know, e.g. Europe/Paris.")
+    return timezone
+
+
+async def create_event(
+    uow: SqlAlchemyUnitOfWork,
+    *,
+    title: str,
+    when: str | datetime,
+    timezone: str,
+    description: str | None = None,
+    location: str | None = None,
+    creator_user_id: int | None = None,
+    chat_id: int | None = None,
+    rounds: int = 12,
+    now: datetime | None = None,
+) -> CreatedEvent:
+    """Create an event; its secret code is returned here and never again."""
+    now = _now(now)
+    fields = {
+        "title": clean_title(title),
+        "description": clean_description(description),
+        "location": clean_location(location),
+        "timezone": _check_timezone(timezone),
+    }
+    starts_at = _starts_at(when, timezone, now)
+    secret_code = codes.new_secret_code()
+    code_hash = await codes.hash_code(codes.normalise_code(secret_code) or "", rounds)
+    async with uow:
+        for _attempt in range(LINK_ATTEMPTS):
+            event = Event(
+                link_id=codes.new_link_id(),
+                starts_at=starts_at,
+                creator_user_id=creator_user_id,
+                chat_id=chat_id,
+                code_hash=code_hash,
+                created_at=now,
+                updated_at=now,
+                **fields,
+            )
+            try:
+                async with uow.session.begin_nested():
+                    await uow.events.add(event)
+            except IntegrityError as exc:
+                if not _is_link_collision(exc):
+                    raise
+                continue
+            await uow.commit()
+            return CreatedEvent(_view(event), secret_code)
+    raise RuntimeError(f"no free link id after {LINK_ATTEMPTS} attempts")
+
+
+def _is_link_collision(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "uq_events_link_id" in text or "events.link_id" in text
+
+
+async def get_event(uow: SqlAlchemyUnitOfWork, link_id: str) -> EventView:
+    """Return an event by its public link, cancelled or not."""
+    async with uow:
+        return _view(await _find(uow, link_id))
+
+
+async def _find(uow: SqlAlchemyUnitOfWork, link_id: str, *, for_update: bool = False) -> Event:
+    if not codes.is_link_id(link_id):
+        raise EventNotFound()
+    event = await uow.events.get_by_link(link_id, for_update=for_update)
+    if event is None:
+        raise EventNotFound()
+    return event
+
+
+async def _find_editable(
+    uow: SqlAlchemyUnitOfWork, link_id: str, credentials: Credentials, now: datetime
+) -> Event:
+    event = await _find(uow, link_id, for_update=True)
+    if event.cancelled_at is not None:
+        raise DomainError("This event was cancelled, so it can't be changed any more.")
+    await _authorise(uow, event, credentials, now)
+    return event
+
+
+async def _authorise(
+    uow: SqlAlchemyUnitOfWork, event: Event, credentials: Credentials, now: datetime
+) -> None:
+    if credentials.user_id is not None and credentials.user_id == event.creator_user_id:
+        return
+    if not credentials.code:
+        raise NotAllowed()
+    user_key = credentials.user_id or ANY_USER
+    keys = [user_key] if user_key == ANY_USER else [user_key, ANY_USER]
+    rows = [
+        await uow.attempts.get(event.id, key) or CodeAttempt(event_id=event.id, user_id=key, failures=0)
+        for key in keys
+    ]
+    for row in rows:
+        if row.locked_until is not None and row.locked_until > now:
+            raise TooManyAttempts(max(1, int((row.locked_until - now).total_seconds() + 0.999)))
+    if await codes.check_code(credentials.code, event.code_hash):
+        for key in keys:
+            await uow.attempts.clear(event.id, key)
+        return
+    for row in rows:
+        row.failures += 1
+        free = USER_FREE_FAILURES if row.user_id != ANY_USER else EVENT_FREE_FAILURES
+        if row.failures > free:
+            lockout = min(FIRST_LOCKOUT * 2 ** (row.failures - free - 1), MAX_LOCKOUT)
+            row.locked_until = now + lockout
+        row.updated_at = now
+        if row not in uow.session:
+            await uow.attempts.add(row)
+    # The failure count must persist even though the request fails, or throttling would do nothing.
+    await uow.commit()
+    raise WrongSecretCode()
+
+
+async def update_event(
+    uow: SqlAlchemyUnitOfWork,
+    link_id: str,
+    credentials: Credentials,
+    *,
+    title: str | None = None,
+    when: str | datetime | None = None,
+    description: str | None = None,
+    location: str | None = None,
+    now: datetime | None = None,
+) -> EventView:
+    """Change any of title, time, description and location; None leaves a field as it is, "" clears it."""
+    now = _now(now)
+    changes: dict[str, object] = {}
+    if title is not None:
+        changes["title"] = clean_title(title)
+    if description is not None:
+        changes["description"] = clean_description(description)
+    if location is not None:
+        changes["location"] = clean_location(location)
+    async with uow:
+        event = await _find_editable(uow, link_id, credentials, now)
+        if when is not None:
+            changes["starts_at"] = _starts_at(when, event.timezone, now)
+        if not changes:
+            raise DomainError("Nothing to change: say which field and its new value.")
+        for name, value in changes.items():
+            setattr(event, name, value)
+        event.updated_at = now
+        try:
+            await uow.events.flush()
+        except StaleDataError:
+            raise DomainError(
+                "Someone else changed this event at the same moment. Please try again."
+            ) from None
+        await uow.commit()
+        return _view(event)
+
+
+async def delete_event(
+    uow: SqlAlchemyUnitOfWork, link_id: str, credentials: Credentials, *, now: datetime | None = None
+) -> EventView:
+    """Cancel an event. Its link keeps working and says it was cancelled."""
+    now = _now(now)
+    async with uow:
+        event = await _find_editable(uow, link_id, credentials, now)
+        event.cancelled_at = now
+        event.updated_at = now
+        await uow.commit()
+        return _view(event)
+
+
+async def rotate_code(
+    uow: SqlAlchemyUnitOfWork,
+    link_id: str,
+    credentials: Credentials,
+    *,
+    rounds: int = 12,
+    now: datetime | None = None,
+) -> str:
+    """Replace an event's secret code; the old one stops working at once."""
+    now = _now(now)
+    secret_code = codes.new_secret_code()
+    code_hash = await codes.hash_code(codes.normalise_code(secret_code) or "", rounds)
+    async with uow:
+        event = await _find_editable(uow, link_id, credentials, now)
+        event.code_hash = code_hash
+        event.updated_at = now
+        await uow.commit()
+    return secret_code
+
+
+async def list_user_events(
+    uow: SqlAlchemyUnitOfWork, user_id: int, *, now: datetime | None = None, limit: int = MY_EVENTS_LIMIT
+) -> list[EventView]:
+    """Return the upcoming, not cancelled events a user created, soonest first."""
+    async with uow:
+        events = await uow.events.list_by_creator(user_id, starting_after=_now(now), limit=limit)
+        return [_view(event) for event in events]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_claim(
+    uow: SqlAlchemyUnitOfWork, link_id: str, user_id: int, *, now: datetime | None = None
+) -> str:
+    """Make a single-use token with which ``user_id`` (and only they) can collect a fresh code."""
+    now = _now(now)
+    token = secrets.token_urlsafe(24)
+    async with uow:
+        event = await _find(uow, link_id)
+        if event.creator_user_id != user_id:
+            raise NotAllowed()
+        await uow.claims.add(
+            CodeClaim(
+                token_hash=_token_hash(token), event_id=event.id, user_id=user_id, expires_at=now + CLAIM_TTL
+            )
+        )
+        await uow.commit()
+    return token
+
+
+async def redeem_claim(
+    uow: SqlAlchemyUnitOfWork, token: str, user_id: int, *, rounds: int = 12, now: datetime | None = None
+) -> CreatedEvent:
+    """Use a claim token: the event gets a new code, handed to the claim's own user, once."""
+    now = _now(now)
+    secret_code = codes.new_secret_code()
+    code_hash = await codes.hash_code(codes.normalise_code(secret_code) or "", rounds)
+    async with uow:
+        claim = await uow.claims.get_by_token_hash(_token_hash(token))
+        if claim is None or claim.used_at is not None or claim.expires_at <= now:
+            raise ClaimNotFound()
+        if claim.user_id != user_id:
+            raise NotAllowed("This link is for the event's creator only.")
+        event = await uow.events.get(claim.event_id)
+        if event is None or event.cancelled_at is not None:
+            raise EventNotFound()
+        claim.used_at = now
+        event.code_hash = code_hash
+        event.updated_at = now
+        await uow.commit()
+        return CreatedEvent(_view(event), secret_code)
+
+
+async def record_card(
+    uow: SqlAlchemyUnitOfWork,
+    link_id: str,
+    *,
+    chat_id: int | None = None,
+    message_id: int | None = None,
+    inline_message_id: str | None = None,
+) -> None:
+    """Remember a message that shows an event's card, so later changes can update it."""
+    async with uow:
+        event = await _find(uow, link_id)
+        if await uow.cards.find(chat_id, message_id, inline_message_id) is None:
+            await uow.cards.add(
+                PostedCard(
+                    event_id=event.id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    inline_message_id=inline_message_id,
+                )
+            )
+            await uow.commit()
+
+
+async def posted_cards(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[CardRef]:
+    """Return every message known to show this event's card."""
+    async with uow:
+        event = await _find(uow, link_id)
+        return [
+            CardRef(c.chat_id, c.message_id, c.inline_message_id) for c in await uow.cards.for_event(event.id)
+        ]
+
+
+async def forget_card(uow: SqlAlchemyUnitOfWork, card: CardRef) -> None:
+    """Stop tracking a card message that no longer exists."""
+    async with uow:
+        found = await uow.cards.find(card.chat_id, card.message_id, card.inline_message_id)
+        if found is not None:
+            await uow.cards.remove(found)
+            await uow.commit()
+
+
+async def chat_timezone(uow: SqlAlchemyUnitOfWork, chat_id: int, default: str) -> str:
+    """Return the timezone a chat (or a user, for a private chat) has chosen, else ``default``."""
+    async with uow:
+        settings = await uow.settings.get(chat_id)
+        return settings.timezone if settings and settings.timezone else default
+
+
+async def set_chat_timezone(uow: SqlAlchemyUnitOfWork, chat_id: int, text: str) -> str:
+    """Set a chat's timezone from an IANA name or a city; return the IANA name chosen."""
+    timezone = dates.resolve_timezone(text)
+    async with uow:
+        settings = await uow.settings.get(chat_id)
+        if settings is None:
+            await uow.settings.add(ChatSettings(chat_id=chat_id, timezone=timezone))
+        else:
+            settings.timezone = timezone
+        await uow.commit()
+    return timezone
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    step: str
+    data: dict[str, object]
+
+
+async def get_conversation(
+    uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int, *, now: datetime | None = None
+) -> ConversationState | None:
+    """Return where a user is in a guided flow in this chat, if anywhere (expired flows are dropped)."""
+    async with uow:
+        row = await uow.conversations.get(chat_id, user_id)
+        if row is None or row.expires_at <= _now(now):
+            return None
+        return ConversationState(row.step, dict(row.data))
+
+
+async def save_conversation(
+    uow: SqlAlchemyUnitOfWork,
+    chat_id: int,
+    user_id: int,
+    step: str,
+    data: dict[str, object],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Store a user's place in a guided flow."""
+    expires_at = _now(now) + CONVERSATION_TTL
+    async with uow:
+        row = await uow.conversations.get(chat_id, user_id)
+        if row is None:
+            await uow.conversations.add(
+                Conversation(chat_id=chat_id, user_id=user_id, step=step, data=data, expires_at=expires_at)
+            )
+        else:
+            row.step, row.data, row.expires_at = step, data, expires_at
+        await uow.commit()
+
+
+async def end_conversation(uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int) -> None:
+    async with uow:
+        await uow.conversations.remove(chat_id, user_id)
+        await uow.commit()

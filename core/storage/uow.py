@@ -1,0 +1,68 @@
+"""The unit of work: one session, one transaction, rolled back unless the service commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import DatabaseUnavailable
+from core.storage.engine import SessionFactory
+from core.storage.repository import (
+    AttemptRepository,
+    CardRepository,
+    ClaimRepository,
+    ConversationRepository,
+    EventRepository,
+    SettingsRepository,
+)
+
+
+class SqlAlchemyUnitOfWork:
+    session: AsyncSession
+    events: EventRepository
+    cards: CardRepository
+    claims: ClaimRepository
+    settings: SettingsRepository
+    attempts: AttemptRepository
+    conversations: ConversationRepository
+
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._session_factory = session_factory
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        self.events = EventRepository(self.session)
+        self.cards = CardRepository(self.session)
+        self.claims = ClaimRepository(self.session)
+        self.settings = SettingsRepository(self.session)
+        self.attempts = AttemptRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        except Exception:
+            # The connection may already be gone; the original error is the one worth raising.
+            if exc is None:
+                raise
+        if isinstance(exc, OperationalError | InterfaceError) or _is_connection_error(exc):
+            raise DatabaseUnavailable() from exc
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+def _is_connection_error(exc: BaseException | None) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | OSError)

@@ -1,0 +1,73 @@
+"""Races between real transactions on separate connections, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from core import service
+from core.errors import ClaimNotFound
+from core.service import Credentials
+
+ROUNDS = 4
+CREATOR = 1001
+
+
+async def test_two_updates_racing_on_one_event_both_land(committing_uow_factory):
+    created = await service.create_event(
+        committing_uow_factory(),
+        title="Race",
+        when=datetime.now(UTC) + timedelta(days=2),
+        timezone="UTC",
+        creator_user_id=CREATOR,
+        rounds=ROUNDS,
+    )
+    link = created.event.link_id
+    owner = Credentials(user_id=CREATOR)
+    await asyncio.gather(
+        service.update_event(committing_uow_factory(), link, owner, title="New title"),
+        service.update_event(committing_uow_factory(), link, owner, location="New place"),
+    )
+    event = await service.get_event(committing_uow_factory(), link)
+    assert (event.title, event.location) == ("New title", "New place")
+    assert event.sequence == created.event.sequence + 2
+
+
+async def test_many_creates_at_once_each_get_their_own_event(committing_uow_factory):
+    start = datetime.now(UTC) + timedelta(days=1)
+    results = await asyncio.gather(
+        *(
+            service.create_event(
+                committing_uow_factory(),
+                title=f"Event {i}",
+                when=start,
+                timezone="UTC",
+                creator_user_id=CREATOR,
+                rounds=ROUNDS,
+            )
+            for i in range(25)
+        )
+    )
+    assert len({r.event.link_id for r in results}) == 25
+    assert len({r.secret_code for r in results}) == 25
+    listed = await service.list_user_events(committing_uow_factory(), CREATOR, limit=100)
+    assert sorted(e.title for e in listed) == sorted(f"Event {i}" for i in range(25))
+
+
+async def test_a_claim_raced_by_two_taps_is_redeemed_once(committing_uow_factory):
+    created = await service.create_event(
+        committing_uow_factory(),
+        title="Claim race",
+        when=datetime.now(UTC) + timedelta(days=2),
+        timezone="UTC",
+        creator_user_id=CREATOR,
+        rounds=ROUNDS,
+    )
+    token = await service.create_claim(committing_uow_factory(), created.event.link_id, CREATOR)
+    results = await asyncio.gather(
+        service.redeem_claim(committing_uow_factory(), token, CREATOR, rounds=ROUNDS),
+        service.redeem_claim(committing_uow_factory(), token, CREATOR, rounds=ROUNDS),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, service.CreatedEvent) for r in results) == 1
+    assert sum(isinstance(r, ClaimNotFound) for r in results) == 1

@@ -1,0 +1,370 @@
+"""The core service against real databases: every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from core import codes, service
+from core.errors import (
+    ClaimNotFound,
+    DomainError,
+    EventNotFound,
+    InvalidField,
+    NotAllowed,
+    TooManyAttempts,
+    WrongSecretCode,
+)
+from core.service import Credentials
+from core.storage.models import Event
+
+ROUNDS = 4
+CREATOR = 1001
+STRANGER = 2002
+
+
+def soon(days: int = 3) -> datetime:
+    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+
+
+async def create(uow, **overrides):
+    fields = {
+        "title": "Pizza night",
+        "when": soon(),
+        "timezone": "Europe/Paris",
+        "location": "Mario's",
+        "creator_user_id": CREATOR,
+        "chat_id": -100123,
+        "rounds": ROUNDS,
+    }
+    fields.update(overrides)
+    return await service.create_event(uow, **fields)
+
+
+async def count_events(uow) -> int:
+    async with uow:
+        return await uow.session.scalar(select(func.count()).select_from(Event))
+
+
+async def test_create_returns_the_event_and_a_code_that_is_stored_only_as_a_hash(uow):
+    created = await create(uow)
+    assert codes.is_link_id(created.event.link_id)
+    assert created.event.title == "Pizza night"
+    assert created.event.timezone == "Europe/Paris"
+    async with uow:
+        row = await uow.events.get_by_link(created.event.link_id)
+        assert row is not None
+        assert row.code_hash.startswith("$2b$04$")
+        assert codes.normalise_code(created.secret_code) not in row.code_hash
+        assert created.secret_code not in row.code_hash
+
+
+async def test_created_event_reads_back_with_an_aware_utc_start(uow):
+    when = soon()
+    created = await create(uow, when=when, description="Bring\nsnacks")
+    event = await service.get_event(uow, created.event.link_id)
+    assert event.starts_at == when
+    assert event.starts_at.tzinfo is not None
+    assert event.starts_at.utcoffset() == timedelta(0)
+    assert event.description == "Bring\nsnacks"
+    assert event.creator_user_id == CREATOR
+    assert event.chat_id == -100123
+    assert event.created_at <= event.updated_at
+
+
+async def test_create_parses_what_people_type_in_the_events_timezone(uow):
+    now = datetime(2026, 10, 10, 12, 0, tzinfo=UTC)
+    created = await create(uow, when="2026-11-05 19:30", timezone="Europe/Paris", now=now)
+    # November is winter time in Paris (UTC+1), although the event was created in summer time.
+    assert created.event.starts_at == datetime(2026, 11, 5, 18, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("field", "overrides"),
+    [
+        ("title", {"title": "   "}),
+        ("title", {"title": "x" * 201}),
+        ("title", {"title": "Pizza\x00night"}),
+        ("description", {"description": "d" * 2001}),
+        ("description", {"description": "nul\x00byte"}),
+        ("location", {"location": "l" * 201}),
+        ("when", {"when": "the day after never"}),
+        ("when", {"when": datetime(2020, 1, 1, tzinfo=UTC)}),
+        ("timezone", {"timezone": "Mars/Olympus"}),
+    ],
+)
+async def test_bad_input_is_refused_naming_the_field_and_stores_nothing(uow, field, overrides):
+    with pytest.raises(InvalidField) as info:
+        await create(uow, **overrides)
+    assert info.value.field == field
+    assert await count_events(uow) == 0
+
+
+async def test_get_refuses_unknown_and_malformed_links(uow):
+    await create(uow)
+    for link in ["Zz9Zz9Zz9Z", "short", "'; DROP TABLE events; --", "", "a" * 500, "abc\x00defghi"]:
+        with pytest.raises(EventNotFound):
+            await service.get_event(uow, link)
+
+
+async def test_a_link_collision_is_retried_with_a_new_link(uow, monkeypatch):
+    first = await create(uow)
+    links = iter([first.event.link_id, first.event.link_id, "Fresh12345"])
+    monkeypatch.setattr(codes, "new_link_id", lambda: next(links))
+    second = await create(uow, title="Second")
+    assert second.event.link_id == "Fresh12345"
+    assert (await service.get_event(uow, first.event.link_id)).title == "Pizza night"
+    assert await count_events(uow) == 2
+
+
+async def test_endless_collisions_give_up_after_a_bounded_number_of_tries(uow, monkeypatch):
+    first = await create(uow)
+    monkeypatch.setattr(codes, "new_link_id", lambda: first.event.link_id)
+    with pytest.raises(RuntimeError, match="no free link id"):
+        await create(uow, title="Second")
+    assert await count_events(uow) == 1
+
+
+async def test_other_integrity_errors_surface_instead_of_being_retried(uow, monkeypatch):
+    calls = []
+    original = codes.new_link_id
+
+    def link():
+        calls.append(1)
+        return original()
+
+    monkeypatch.setattr(codes, "new_link_id", link)
+    monkeypatch.setattr(service, "clean_title", lambda value: None)  # violates NOT NULL
+    with pytest.raises(IntegrityError, match=r"(?i)null"):
+        await create(uow)
+    assert len(calls) == 1
+
+
+async def test_the_creator_updates_any_subset_of_fields_by_account(uow):
+    created = await create(uow, description="old")
+    link = created.event.link_id
+    updated = await service.update_event(uow, link, Credentials(user_id=CREATOR), title="  Pasta night ")
+    assert updated.title == "Pasta night"
+    assert updated.description == "old"
+    assert updated.location == "Mario's"
+    assert updated.sequence == created.event.sequence + 1
+    new_start = soon(days=5)
+    updated = await service.update_event(
+        uow, link, Credentials(user_id=CREATOR), when=new_start, description="", location="Luigi's"
+    )
+    assert (updated.title, updated.description, updated.location) == ("Pasta night", None, "Luigi's")
+    assert (await service.get_event(uow, link)).starts_at == new_start
+
+
+async def test_a_code_holder_can_update_and_the_code_is_accepted_in_any_form(uow):
+    created = await create(uow)
+    typed = created.secret_code.lower().replace("-", " ")
+    updated = await service.update_event(
+        uow, created.event.link_id, Credentials(user_id=STRANGER, code=typed), title="By the co-organiser"
+    )
+    assert updated.title == "By the co-organiser"
+    anonymous = await service.update_event(
+        uow, created.event.link_id, Credentials(code=created.secret_code), location="Elsewhere"
+    )
+    assert anonymous.location == "Elsewhere"
+
+
+async def test_update_rejects_a_wrong_code_and_changes_nothing(uow):
+    created = await create(uow)
+    with pytest.raises(WrongSecretCode):
+        await service.update_event(
+            uow,
+            created.event.link_id,
+            Credentials(user_id=STRANGER, code=codes.new_secret_code()),
+            title="Hacked",
+        )
+    assert (await service.get_event(uow, created.event.link_id)).title == "Pizza night"
+
+
+async def test_update_without_account_or_code_is_not_allowed(uow):
+    created = await create(uow)
+    with pytest.raises(NotAllowed):
+        await service.update_event(
+            uow, created.event.link_id, Credentials(user_id=STRANGER), title="Mine now"
+        )
+    with pytest.raises(NotAllowed):
+        await service.delete_event(uow, created.event.link_id, Credentials())
+
+
+async def test_an_update_with_a_bad_field_changes_nothing_at_all(uow):
+    created = await create(uow)
+    with pytest.raises(InvalidField) as info:
+        await service.update_event(
+            uow, created.event.link_id, Credentials(user_id=CREATOR), title="Fine", when="yesterday 10am"
+        )
+    assert info.value.field == "when"
+    assert (await service.get_event(uow, created.event.link_id)).title == "Pizza night"
+
+
+async def test_an_update_with_nothing_to_change_says_so(uow):
+    created = await create(uow)
+    with pytest.raises(DomainError, match="Nothing to change"):
+        await service.update_event(uow, created.event.link_id, Credentials(user_id=CREATOR))
+
+
+async def test_delete_cancels_the_event_which_then_cannot_be_edited(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    cancelled = await service.delete_event(uow, link, Credentials(code=created.secret_code))
+    assert cancelled.is_cancelled
+    assert (await service.get_event(uow, link)).is_cancelled
+    with pytest.raises(DomainError, match="cancelled"):
+        await service.update_event(uow, link, Credentials(user_id=CREATOR), title="Back")
+    assert await service.list_user_events(uow, CREATOR) == []
+
+
+async def test_delete_rejects_a_wrong_code(uow):
+    created = await create(uow)
+    with pytest.raises(WrongSecretCode):
+        await service.delete_event(uow, created.event.link_id, Credentials(code="AAAA-BBBB-CCCC"))
+    assert not (await service.get_event(uow, created.event.link_id)).is_cancelled
+
+
+async def test_rotating_the_code_makes_the_old_one_stop_working(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    new_code = await service.rotate_code(uow, link, Credentials(code=created.secret_code), rounds=ROUNDS)
+    assert new_code != created.secret_code
+    with pytest.raises(WrongSecretCode):
+        await service.update_event(uow, link, Credentials(code=created.secret_code), title="Old code")
+    updated = await service.update_event(uow, link, Credentials(code=new_code), title="New code")
+    assert updated.title == "New code"
+
+
+async def test_wrong_codes_are_throttled_per_user_with_a_growing_lockout(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    now = datetime.now(UTC)
+    wrong = Credentials(user_id=STRANGER, code="AAAA-BBBB-CCCC")
+    for _ in range(service.USER_FREE_FAILURES):
+        with pytest.raises(WrongSecretCode):
+            await service.update_event(uow, link, wrong, title="x", now=now)
+    with pytest.raises(WrongSecretCode):
+        await service.update_event(uow, link, wrong, title="x", now=now)
+    # Now locked out for a minute: even the right code is refused, without checking it.
+    right = Credentials(user_id=STRANGER, code=created.secret_code)
+    with pytest.raises(TooManyAttempts) as info:
+        await service.update_event(uow, link, right, title="x", now=now + timedelta(seconds=30))
+    assert info.value.retry_after_seconds == 30
+    with pytest.raises(WrongSecretCode):
+        await service.update_event(uow, link, wrong, title="x", now=now + timedelta(minutes=1, seconds=1))
+    with pytest.raises(TooManyAttempts) as info:
+        await service.update_event(uow, link, right, title="x", now=now + timedelta(minutes=2))
+    assert info.value.retry_after_seconds > 60  # the second lockout is longer than the first
+    # The creator's account is not affected by someone else's guessing.
+    updated = await service.update_event(uow, link, Credentials(user_id=CREATOR), title="Still mine")
+    assert updated.title == "Still mine"
+    # Once the lockout has passed, the right code works and clears the record.
+    later = now + timedelta(hours=2)
+    assert (await service.update_event(uow, link, right, title="ok", now=later)).title == "ok"
+
+
+async def test_guessing_from_many_accounts_is_throttled_per_event(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    now = datetime.now(UTC)
+    for user in range(service.EVENT_FREE_FAILURES + 1):
+        with pytest.raises(WrongSecretCode):
+            await service.delete_event(
+                uow, link, Credentials(user_id=5000 + user, code="AAAA-BBBB-CCCC"), now=now
+            )
+    with pytest.raises(TooManyAttempts):
+        await service.delete_event(uow, link, Credentials(user_id=9999, code=created.secret_code), now=now)
+
+
+async def test_list_shows_a_users_upcoming_events_soonest_first(uow):
+    later = await create(uow, title="Later", when=soon(days=10))
+    sooner = await create(uow, title="Sooner", when=soon(days=2))
+    await create(uow, title="Someone else's", creator_user_id=STRANGER)
+    cancelled = await create(uow, title="Cancelled")
+    await service.delete_event(uow, cancelled.event.link_id, Credentials(user_id=CREATOR))
+    past_start = datetime.now(UTC) + timedelta(days=3, hours=1)
+    events = await service.list_user_events(uow, CREATOR, now=past_start)
+    assert [e.link_id for e in events] == [later.event.link_id]
+    events = await service.list_user_events(uow, CREATOR)
+    assert [e.title for e in events] == ["Sooner", "Later"]
+    assert sooner.event.link_id == events[0].link_id
+
+
+async def test_a_claim_hands_a_fresh_code_to_the_creator_once(uow):
+    created = await create(uow)
+    token = await service.create_claim(uow, created.event.link_id, CREATOR)
+    with pytest.raises(NotAllowed):
+        await service.redeem_claim(uow, token, STRANGER, rounds=ROUNDS)
+    claimed = await service.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
+    assert claimed.event.link_id == created.event.link_id
+    assert (
+        await service.update_event(
+            uow, created.event.link_id, Credentials(code=claimed.secret_code), title="t"
+        )
+    ).title == "t"
+    with pytest.raises(ClaimNotFound):
+        await service.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
+
+
+async def test_a_claim_expires_and_only_the_creator_can_ask_for_one(uow):
+    created = await create(uow)
+    with pytest.raises(NotAllowed):
+        await service.create_claim(uow, created.event.link_id, STRANGER)
+    now = datetime.now(UTC)
+    token = await service.create_claim(uow, created.event.link_id, CREATOR, now=now)
+    with pytest.raises(ClaimNotFound):
+        await service.redeem_claim(uow, token, CREATOR, rounds=ROUNDS, now=now + service.CLAIM_TTL)
+    with pytest.raises(ClaimNotFound):
+        await service.redeem_claim(uow, "made-up-token", CREATOR, rounds=ROUNDS)
+
+
+async def test_the_claim_token_is_stored_only_as_a_hash(uow):
+    created = await create(uow)
+    token = await service.create_claim(uow, created.event.link_id, CREATOR)
+    async with uow:
+        stored = (await uow.session.execute(text("SELECT token_hash FROM code_claims"))).scalars().all()
+    assert stored and token not in stored[0]
+
+
+async def test_posted_cards_are_recorded_once_and_can_be_forgotten(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    await service.record_card(uow, link, chat_id=-100123, message_id=7)
+    await service.record_card(uow, link, chat_id=-100123, message_id=7)
+    await service.record_card(uow, link, chat_id=CREATOR, message_id=3)
+    await service.record_card(uow, link, inline_message_id="AAQ-inline")
+    cards = await service.posted_cards(uow, link)
+    assert [(c.chat_id, c.message_id, c.inline_message_id) for c in cards] == [
+        (-100123, 7, None),
+        (CREATOR, 3, None),
+        (None, None, "AAQ-inline"),
+    ]
+    await service.forget_card(uow, cards[0])
+    assert len(await service.posted_cards(uow, link)) == 2
+
+
+async def test_a_chat_timezone_defaults_and_can_be_set_by_name_or_city(uow):
+    assert await service.chat_timezone(uow, -100123, "UTC") == "UTC"
+    assert await service.set_chat_timezone(uow, -100123, "europe/berlin") == "Europe/Berlin"
+    assert await service.chat_timezone(uow, -100123, "UTC") == "Europe/Berlin"
+    assert await service.set_chat_timezone(uow, -100123, "New York") == "America/New_York"
+    assert await service.chat_timezone(uow, -100123, "UTC") == "America/New_York"
+    with pytest.raises(InvalidField):
+        await service.set_chat_timezone(uow, -100123, "Atlantis")
+    assert await service.chat_timezone(uow, -100123, "UTC") == "America/New_York"
+
+
+async def test_a_conversation_is_stored_continued_and_ended(uow):
+    now = datetime.now(UTC)
+    assert await service.get_conversation(uow, 1, CREATOR) is None
+    await service.save_conversation(uow, 1, CREATOR, "title", {}, now=now)
+    await service.save_conversation(uow, 1, CREATOR, "when", {"title": "Pizza"}, now=now)
+    state = await service.get_conversation(uow, 1, CREATOR, now=now)
+    assert state == service.ConversationState("when", {"title": "Pizza"})
+    assert await service.get_conversation(uow, 1, CREATOR, now=now + service.CONVERSATION_TTL) is None
+    await service.end_conversation(uow, 1, CREATOR)
+    assert await service.get_conversation(uow, 1, CREATOR, now=now) is None
