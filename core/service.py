@@ -29,6 +29,7 @@ CLAIM_TTL = timedelta(hours=24)
 CONVERSATION_TTL = timedelta(hours=1)
 MY_EVENTS_LIMIT = 20
 ANY_USER = 0
+UNLOCKED_KEY = "unlocked"
 
 # Guessing throttle. Per event and user: 5 wrong codes are free, then each one locks that user out
 # for twice as long as the last (1 min, 2 min, ... capped at 1 h). Per event, whoever types: 20 free,
@@ -41,10 +42,12 @@ MAX_LOCKOUT = timedelta(hours=1)
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """Who is asking: a Telegram user id (None for anonymous) and, optionally, a typed secret code."""
+    """Who is asking: a Telegram user id (None for anonymous), optionally a typed secret code, and
+    the private chat they are in, where an earlier ``unlock_event`` may have let them in."""
 
     user_id: int | None = None
     code: str | None = None
+    chat_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +185,8 @@ async def _authorise(
     if credentials.user_id is not None and credentials.user_id == event.creator_user_id:
         return
     if not credentials.code:
+        if await _is_unlocked(uow, event, credentials, now):
+            return
         raise NotAllowed()
     user_key = credentials.user_id or ANY_USER
     keys = [user_key] if user_key == ANY_USER else [user_key, ANY_USER]
@@ -208,6 +213,54 @@ async def _authorise(
     # The failure count must persist even though the request fails, or throttling would do nothing.
     await uow.commit()
     raise WrongSecretCode()
+
+
+async def _is_unlocked(
+    uow: SqlAlchemyUnitOfWork, event: Event, credentials: Credentials, now: datetime
+) -> bool:
+    if credentials.chat_id is None or credentials.user_id is None:
+        return False
+    row = await uow.conversations.get(credentials.chat_id, credentials.user_id)
+    return row is not None and row.expires_at > now and row.data.get(UNLOCKED_KEY) == event.link_id
+
+
+async def unlock_event(
+    uow: SqlAlchemyUnitOfWork,
+    link_id: str,
+    code: str,
+    *,
+    user_id: int,
+    chat_id: int,
+    now: datetime | None = None,
+) -> EventView:
+    """Check a code once and let this user, in this private chat, manage the event for a while.
+
+    The code itself is not kept: the unlock is a mark on the user's conversation, which expires.
+    """
+    now = _now(now)
+    async with uow:
+        event = await _find_editable(uow, link_id, Credentials(user_id=user_id, code=code), now)
+        row = await uow.conversations.get(chat_id, user_id)
+        if row is None:
+            row = Conversation(chat_id=chat_id, user_id=user_id, step="", data={}, expires_at=now)
+            await uow.conversations.add(row)
+        row.data = {UNLOCKED_KEY: event.link_id}
+        row.step = ""
+        row.expires_at = now + CONVERSATION_TTL
+        await uow.commit()
+        return _view(event)
+
+
+async def can_manage(uow: SqlAlchemyUnitOfWork, link_id: str, credentials: Credentials) -> EventView:
+    """Return the event if these credentials (account or unlock, no code) may change it, else raise."""
+    if credentials.code is not None:
+        raise ValueError("can_manage does not check codes; use unlock_event")
+    async with uow:
+        event = await _find(uow, link_id)
+        if event.cancelled_at is not None:
+            raise DomainError("This event was cancelled, so it can't be changed any more.")
+        await _authorise(uow, event, credentials, _now(None))
+        return _view(event)
 
 
 async def update_event(
@@ -410,9 +463,9 @@ async def get_conversation(
     """Return where a user is in a guided flow in this chat, if anywhere (expired flows are dropped)."""
     async with uow:
         row = await uow.conversations.get(chat_id, user_id)
-        if row is None or row.expires_at <= _now(now):
+        if row is None or row.expires_at <= _now(now) or not row.step:
             return None
-        return ConversationState(row.step, dict(row.data))
+        return ConversationState(row.step, {k: v for k, v in row.data.items() if k != UNLOCKED_KEY})
 
 
 async def save_conversation(
@@ -428,6 +481,8 @@ async def save_conversation(
     expires_at = _now(now) + CONVERSATION_TTL
     async with uow:
         row = await uow.conversations.get(chat_id, user_id)
+        if row is not None and UNLOCKED_KEY in row.data and UNLOCKED_KEY not in data:
+            data = {**data, UNLOCKED_KEY: row.data[UNLOCKED_KEY]}
         if row is None:
             await uow.conversations.add(
                 Conversation(chat_id=chat_id, user_id=user_id, step=step, data=data, expires_at=expires_at)
@@ -437,7 +492,30 @@ async def save_conversation(
         await uow.commit()
 
 
-async def end_conversation(uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int) -> None:
+async def take_conversation(
+    uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int, step: str, *, now: datetime | None = None
+) -> ConversationState | None:
+    """End the flow if it is at ``step`` and return its state; of two racing callers only one gets it."""
     async with uow:
-        await uow.conversations.remove(chat_id, user_id)
+        row = await uow.conversations.get(chat_id, user_id, for_update=True)
+        if row is None or row.step != step or row.expires_at <= _now(now):
+            return None
+        state = ConversationState(row.step, {k: v for k, v in row.data.items() if k != UNLOCKED_KEY})
+        row.step = ""
+        row.data = {k: v for k, v in row.data.items() if k == UNLOCKED_KEY}
+        await uow.commit()
+        return state
+
+
+async def end_conversation(uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int) -> None:
+    """Leave the guided flow; an unlocked event stays unlocked until it expires."""
+    async with uow:
+        row = await uow.conversations.get(chat_id, user_id)
+        if row is None:
+            return
+        if UNLOCKED_KEY in row.data:
+            row.step = ""
+            row.data = {UNLOCKED_KEY: row.data[UNLOCKED_KEY]}
+        else:
+            await uow.conversations.remove(chat_id, user_id)
         await uow.commit()

@@ -125,8 +125,8 @@ class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, chat_id: int, user_id: int) -> Conversation | None:
-        return await self.session.get(Conversation, (chat_id, user_id))
+    async def get(self, chat_id: int, user_id: int, *, for_update: bool = False) -> Conversation | None:
+        return await self.session.get(Conversation, (chat_id, user_id), with_for_update=for_update)
 
     async def add(self, conversation: Conversation) -> None:
         self.session.add(conversation)

@@ -71,3 +71,12 @@ async def test_a_claim_raced_by_two_taps_is_redeemed_once(committing_uow_factory
     )
     assert sum(isinstance(r, service.CreatedEvent) for r in results) == 1
     assert sum(isinstance(r, ClaimNotFound) for r in results) == 1
+
+
+async def test_a_guided_flow_taken_by_two_racing_taps_is_given_to_one(committing_uow_factory):
+    await service.save_conversation(committing_uow_factory(), 7, 7, "new_confirm", {"title": "Picnic"})
+    results = await asyncio.gather(
+        *(service.take_conversation(committing_uow_factory(), 7, 7, "new_confirm") for _ in range(3))
+    )
+    assert [r.data for r in results if r is not None] == [{"title": "Picnic"}]
+    assert await service.get_conversation(committing_uow_factory(), 7, 7) is None

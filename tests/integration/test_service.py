@@ -368,3 +368,26 @@ async def test_a_conversation_is_stored_continued_and_ended(uow):
     assert await service.get_conversation(uow, 1, CREATOR, now=now + service.CONVERSATION_TTL) is None
     await service.end_conversation(uow, 1, CREATOR)
     assert await service.get_conversation(uow, 1, CREATOR, now=now) is None
+
+
+async def test_an_unlock_lets_a_code_holder_manage_in_that_private_chat_only(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    with pytest.raises(WrongSecretCode):
+        await service.unlock_event(uow, link, "AAAA-BBBB-CCCC", user_id=STRANGER, chat_id=STRANGER)
+    await service.unlock_event(uow, link, created.secret_code, user_id=STRANGER, chat_id=STRANGER)
+    here = Credentials(user_id=STRANGER, chat_id=STRANGER)
+    assert (await service.can_manage(uow, link, here)).link_id == link
+    # A guided flow keeps the unlock while it moves on, and after it ends.
+    await service.save_conversation(uow, STRANGER, STRANGER, "edit_value", {"link": link, "field": "title"})
+    assert (await service.get_conversation(uow, STRANGER, STRANGER)).data == {"link": link, "field": "title"}
+    await service.end_conversation(uow, STRANGER, STRANGER)
+    assert await service.get_conversation(uow, STRANGER, STRANGER) is None
+    updated = await service.update_event(uow, link, here, title="Unlocked edit")
+    assert updated.title == "Unlocked edit"
+    with pytest.raises(NotAllowed):
+        await service.update_event(
+            uow, link, Credentials(user_id=STRANGER, chat_id=-100123), title="Elsewhere"
+        )
+    with pytest.raises(NotAllowed):
+        await service.can_manage(uow, link, Credentials(user_id=9, chat_id=STRANGER))

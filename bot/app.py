@@ -1,0 +1,84 @@
+"""Builds the Application: settings in, handlers registered, database opened and closed with it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot import handlers
+from bot.context import BotData, SkedjitContext
+from core import dates
+from core.config import Settings
+from core.storage.engine import make_engine, make_session_factory
+from core.storage.migrate import migrate
+
+log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [
+    BotCommand("newevent", "Create an event"),
+    BotCommand("myevents", "Your upcoming events"),
+    BotCommand("event", "Show an event by its link"),
+    BotCommand("editevent", "Change an event"),
+    BotCommand("deleteevent", "Cancel an event"),
+    BotCommand("newcode", "Replace an event's secret code"),
+    BotCommand("timezone", "Show or set your timezone"),
+    BotCommand("cancel", "Stop what we're doing"),
+    BotCommand("help", "How this works"),
+]
+GROUP_COMMANDS = [
+    BotCommand("newevent", "Create an event: when | title | place"),
+    BotCommand("event", "Show an event by its link"),
+    BotCommand("editevent", "Change an event (its creator)"),
+    BotCommand("deleteevent", "Cancel an event (its creator)"),
+    BotCommand("timezone", "Show or set this group's timezone"),
+    BotCommand("help", "How this works"),
+]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Return a ready-to-run Application; ``request`` replaces the network in tests."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        # PTB calls bot_data() once; a closure hands it the settings without a global.
+        .context_types(ContextTypes(context=SkedjitContext, bot_data=lambda: BotData(settings)))  # type: ignore[call-overload]
+        .concurrent_updates(True)
+        .post_init(_open)
+        .post_shutdown(_close)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    application = builder.build()
+    handlers.register(application)
+    return application
+
+
+async def _open(application: Application) -> None:  # type: ignore[type-arg]
+    """Opens the database, brings its schema up to date, and tells Telegram the command menu."""
+    data: BotData = application.bot_data
+    data.bot_username = application.bot.username
+    data.engine = make_engine(data.settings.database_url)
+    data.session_factory = make_session_factory(data.engine)
+    await migrate(data.engine)
+    # dateparser loads its language data lazily; do it now, not on the first user's message.
+    await asyncio.to_thread(dates.warm_up)
+    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    log.info("bot @%s ready", data.bot_username)
+
+
+async def _close(application: Application) -> None:  # type: ignore[type-arg]
+    data: BotData = application.bot_data
+    if data.engine is not None:
+        await data.engine.dispose()

@@ -1,0 +1,35 @@
+"""What every handler can reach: settings and the database, through a typed context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import CallbackContext, ExtBot
+
+from core.config import Settings
+from core.storage.engine import SessionFactory
+from core.storage.uow import SqlAlchemyUnitOfWork
+
+
+@dataclass
+class BotData:
+    """Created in ``post_init``, closed in ``post_shutdown``."""
+
+    settings: Settings
+    engine: AsyncEngine | None = None
+    session_factory: SessionFactory | None = None
+    bot_username: str = ""
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        """Return a fresh unit of work; one per service call, never shared between tasks."""
+        if self.session_factory is None:
+            raise RuntimeError("the database is not open yet")
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+
+class SkedjitContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
+    @property
+    def data(self) -> BotData:
+        return self.bot_data

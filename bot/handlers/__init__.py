@@ -1,0 +1,49 @@
+"""All handlers are registered here, in one place, in the order they are tried."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import keyboards
+from bot.handlers import basics, conversation, create, errors, guards, manage
+
+# Only new messages: edited ones would otherwise run a command a second time.
+NEW_MESSAGES = filters.UpdateType.MESSAGE
+PRIVATE = NEW_MESSAGES & filters.ChatType.PRIVATE
+WIZARD_BUTTONS = f"^({keyboards.WIZARD_CREATE}|{keyboards.WIZARD_CANCEL})$"
+
+COMMANDS = {
+    "start": basics.start,
+    "help": basics.help_command,
+    "newevent": create.newevent,
+    "event": basics.event_command,
+    "editevent": manage.editevent,
+    "deleteevent": manage.deleteevent,
+    "newcode": manage.newcode,
+    "myevents": manage.myevents,
+    "timezone": manage.timezone,
+}
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(Update, guards.drop_unhandled_kinds), group=-2)
+    application.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.ChatType.GROUPS & filters.TEXT, guards.refuse_codes_in_groups),
+        group=-1,
+    )
+    for name, callback in COMMANDS.items():
+        application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES))
+    application.add_handler(CommandHandler("cancel", conversation.cancel, filters=PRIVATE))
+    application.add_handler(CommandHandler("skip", conversation.skip, filters=PRIVATE))
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text))
+    application.add_handler(CallbackQueryHandler(conversation.on_wizard_button, pattern=WIZARD_BUTTONS))
+    application.add_handler(CallbackQueryHandler(manage.on_button))
+    application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

@@ -1,0 +1,72 @@
+"""/start (plain and deep links) and /help."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import cards, keyboards, texts
+from bot.context import SkedjitContext
+from bot.handlers import create, manage
+from bot.handlers.common import extract_link, is_private, reply
+from core import service
+
+
+async def help_command(update: Update, context: SkedjitContext) -> None:
+    """Explains how to create, share, edit and delete events."""
+    if is_private(update):
+        await reply(update, texts.HELP)
+    else:
+        await reply(
+            update, texts.HELP + texts.HELP_GROUP_EXTRA, keyboards.add_to_group(context.bot_data.bot_username)
+        )
+
+
+async def start(update: Update, context: SkedjitContext) -> None:
+    """Greets, or acts on the deep-link payload a tap on a t.me link carries."""
+    payload = context.args[0] if context.args else ""
+    if not payload or not is_private(update):
+        await help_command(update, context)
+        return
+    if payload.startswith(keyboards.CLAIM_PREFIX):
+        await _claim(update, context, payload.removeprefix(keyboards.CLAIM_PREFIX))
+    elif payload.startswith(keyboards.MANAGE_PREFIX) and (link := extract_link(payload[2:])):
+        await manage.open_menu(update, context, link, then="manage")
+    elif payload == keyboards.NEW_PAYLOAD:
+        await create.start_wizard(update, context)
+    elif link := extract_link(payload):
+        await show_event(update, context, link)
+    else:
+        await reply(update, texts.NO_SUCH_EVENT)
+
+
+async def show_event(update: Update, context: SkedjitContext, link: str) -> None:
+    data = context.bot_data
+    event = await service.get_event(data.uow(), link)
+    viewer_zone = None
+    if is_private(update) and update.effective_user:
+        viewer_zone = await service.chat_timezone(
+            data.uow(), update.effective_user.id, data.settings.default_timezone
+        )
+    assert update.effective_message is not None
+    await cards.reply_card(update.effective_message, data, event, viewer_timezone=viewer_zone)
+
+
+async def _claim(update: Update, context: SkedjitContext, token: str) -> None:
+    assert update.effective_user is not None
+    data = context.bot_data
+    claimed = await service.redeem_claim(
+        data.uow(), token, update.effective_user.id, rounds=data.settings.bcrypt_rounds
+    )
+    await reply(update, texts.CLAIMED)
+    await reply(update, texts.code_dm(claimed.event, claimed.secret_code))
+
+
+async def event_command(update: Update, context: SkedjitContext) -> None:
+    """Shows an event's card, given its link id or a pasted deep link."""
+    link = extract_link(context.args[0]) if context.args else None
+    if not context.args:
+        await reply(update, texts.EVENT_USAGE)
+    elif link is None:
+        await reply(update, texts.NO_SUCH_EVENT)
+    else:
+        await show_event(update, context, link)

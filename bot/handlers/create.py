@@ -1,0 +1,122 @@
+"""/newevent: one line in any chat, or a guided flow in a private chat; then the secret code goes out."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update, User
+from telegram.error import Forbidden
+
+from bot import cards, keyboards, texts
+from bot.context import BotData, SkedjitContext
+from bot.handlers.common import command_args, is_anonymous_admin, is_private, reply
+from core import service
+from core.errors import InvalidField
+from core.events import LOCATION_MAX
+
+log = logging.getLogger(__name__)
+
+WIZARD_TITLE = "new_title"
+WIZARD_WHEN = "new_when"
+WIZARD_DETAILS = "new_details"
+WIZARD_CONFIRM = "new_confirm"
+
+
+def split_details(details: str | None) -> tuple[str | None, str | None]:
+    """Read the optional third part as a place when it looks like one, else as a description."""
+    if not details:
+        return None, None
+    if len(details) <= LOCATION_MAX and "\n" not in details:
+        return details, None
+    return None, details
+
+
+def parse_newevent(args: str) -> tuple[str, str, str | None, str | None]:
+    """Split ``when | title | place | details``; raise ``InvalidField`` naming what is missing."""
+    parts = [part.strip() for part in args.split("|")]
+    if len(parts) < 2 or not parts[1]:
+        raise InvalidField("title", "it's missing. Put it after the time, separated by “|”.")
+    when, title = parts[0], parts[1]
+    if not when:
+        raise InvalidField("when", "it's missing. Start with the date and time, then “|”.")
+    place = parts[2] if len(parts) > 2 and parts[2] else None
+    description = "|".join(parts[3:]).strip() or None if len(parts) > 3 else None
+    if description is None:
+        place, description = split_details(place)
+    return when, title, place, description
+
+
+async def newevent(update: Update, context: SkedjitContext) -> None:
+    """Creates an event from one line, or starts the guided flow in a private chat."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    data = context.bot_data
+    if is_anonymous_admin(message):
+        await reply(
+            update, texts.ANONYMOUS_ADMIN, keyboards.open_private(data.bot_username, keyboards.NEW_PAYLOAD)
+        )
+        return
+    args = command_args(message)
+    if not args:
+        if is_private(update):
+            await start_wizard(update, context)
+        else:
+            await reply(update, texts.NEWEVENT_USAGE)
+        return
+    try:
+        when, title, place, description = parse_newevent(args)
+    except InvalidField as exc:
+        await reply(update, texts.part_error(exc.field, exc.message))
+        return
+    zone = await service.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
+    try:
+        created = await service.create_event(
+            data.uow(),
+            title=title,
+            when=when,
+            timezone=zone,
+            location=place,
+            description=description,
+            creator_user_id=user.id,
+            chat_id=message.chat_id,
+            rounds=data.settings.bcrypt_rounds,
+        )
+    except InvalidField as exc:
+        await reply(update, texts.part_error(exc.field, exc.message))
+        return
+    await publish(message, context, created, user)
+
+
+async def start_wizard(update: Update, context: SkedjitContext) -> None:
+    """Starts the guided title → when → details flow in a private chat."""
+    assert update.effective_chat is not None and update.effective_user is not None
+    await service.save_conversation(
+        context.bot_data.uow(), update.effective_chat.id, update.effective_user.id, WIZARD_TITLE, {}
+    )
+    await reply(update, texts.WIZARD_TITLE)
+
+
+async def publish(
+    message: Message, context: SkedjitContext, created: service.CreatedEvent, user: User
+) -> None:
+    """Posts the new card where it was asked for, and gets the secret code to its creator privately."""
+    data = context.bot_data
+    await cards.reply_card(message, data, created.event)
+    if message.chat.type == "private":
+        await message.reply_html(texts.code_dm(created.event, created.secret_code), do_quote=False)
+        return
+    try:
+        await context.bot.send_message(
+            user.id, texts.code_dm(created.event, created.secret_code), parse_mode="HTML"
+        )
+    except Forbidden:
+        # The creator never opened a private chat with the bot; give them a one-time way to collect it.
+        await offer_claim(message, data, created.event.link_id, user.id, user.mention_html())
+
+
+async def offer_claim(message: Message, data: BotData, link_id: str, user_id: int, mention: str) -> None:
+    token = await service.create_claim(data.uow(), link_id, user_id)
+    markup = keyboards.open_private(
+        data.bot_username, keyboards.CLAIM_PREFIX + token, texts.COLLECT_CODE_BUTTON
+    )
+    await message.reply_html(texts.code_dm_failed(mention), reply_markup=markup, do_quote=False)

@@ -1,0 +1,130 @@
+"""Inline keyboards, deep-link payloads and callback data, with their decoder.
+
+Callback data arrives from the client and may be forged or stale, so it is parsed as strictly as any
+other input: a known action, then exactly the arguments that action takes, each checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import texts
+from core.codes import is_link_id
+
+# Deep-link payloads (t.me/<bot>?start=<payload>): A-Za-z0-9_- and at most 64 characters.
+CLAIM_PREFIX = "c_"
+MANAGE_PREFIX = "m_"
+NEW_PAYLOAD = "new"
+
+# Callback data prefixes, each followed by ":"-separated arguments.
+EDIT_PICK = "ep"
+EDIT_FIELD = "ef"
+DELETE_ASK = "da"
+DELETE_YES = "dy"
+DELETE_NO = "dn"
+NEW_CODE = "nc"
+WIZARD_CREATE = "wc"
+WIZARD_CANCEL = "wx"
+
+EDITABLE_FIELDS = ("title", "when", "location", "description")
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    action: str
+    link_id: str | None = None
+    field: str | None = None
+
+
+class BadCallback(ValueError):
+    """Callback data that this bot did not make, or no longer understands."""
+
+
+def decode_callback(data: str | None) -> Callback:
+    if not data or len(data.encode()) > 64:
+        raise BadCallback(data)
+    action, *args = data.split(":")
+    if action in (WIZARD_CREATE, WIZARD_CANCEL) and not args:
+        return Callback(action)
+    if (
+        action in (EDIT_PICK, DELETE_ASK, DELETE_YES, DELETE_NO, NEW_CODE)
+        and len(args) == 1
+        and is_link_id(args[0])
+    ):
+        return Callback(action, link_id=args[0])
+    if action == EDIT_FIELD and len(args) == 2 and args[0] in EDITABLE_FIELDS and is_link_id(args[1]):
+        return Callback(action, link_id=args[1], field=args[0])
+    raise BadCallback(data)
+
+
+def _data(*parts: str) -> str:
+    return ":".join(parts)
+
+
+def card_keyboard(bot_username: str, link_id: str, *, cancelled: bool = False) -> InlineKeyboardMarkup | None:
+    if cancelled:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
+                )
+            ]
+        ]
+    )
+
+
+def open_private(
+    bot_username: str, payload: str, label: str = texts.OPEN_PRIVATE_BUTTON
+) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=texts.deep_link(bot_username, payload))]])
+
+
+def add_to_group(bot_username: str) -> InlineKeyboardMarkup:
+    url = f"https://t.me/{bot_username}?startgroup=start"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.ADD_TO_GROUP_BUTTON, url=url)]])
+
+
+def manage_menu(link_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.EDIT_BUTTON, callback_data=_data(EDIT_PICK, link_id)),
+                InlineKeyboardButton(texts.DELETE_BUTTON, callback_data=_data(DELETE_ASK, link_id)),
+            ],
+            [InlineKeyboardButton(texts.NEW_CODE_BUTTON, callback_data=_data(NEW_CODE, link_id))],
+        ]
+    )
+
+
+def pick_field(link_id: str) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(texts.FIELD_LABELS[field], callback_data=_data(EDIT_FIELD, field, link_id))
+        for field in EDITABLE_FIELDS
+    ]
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+
+
+def confirm_delete(link_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.DELETE_YES, callback_data=_data(DELETE_YES, link_id)),
+                InlineKeyboardButton(texts.DELETE_NO, callback_data=_data(DELETE_NO, link_id)),
+            ]
+        ]
+    )
+
+
+def wizard_confirm() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.WIZARD_CREATE, callback_data=WIZARD_CREATE),
+                InlineKeyboardButton(texts.WIZARD_CANCEL, callback_data=WIZARD_CANCEL),
+            ]
+        ]
+    )

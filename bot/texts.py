@@ -1,0 +1,203 @@
+"""Every user-facing string. HTML parse mode: anything a user typed goes through ``esc``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from core import dates
+from core.events import EventView
+
+MAX_MESSAGE = 4096
+
+
+def esc(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+EXAMPLE_NEWEVENT = "/newevent Fri 19:30 | Pizza night | Mario's, 5th Ave"
+
+HELP = (
+    "<b>Skedjit</b> makes events you can share in any chat.\n\n"
+    "<b>Create</b>\n"
+    f"<code>{esc(EXAMPLE_NEWEVENT)}</code>\n"
+    "When | title | place or details. “When” can be <i>tomorrow 7pm</i>, <i>next sat 14:00</i> "
+    "or <i>2026-12-05 19:30</i>. In a private chat, /newevent alone walks you through it.\n\n"
+    "<b>Share</b>: forward the card, or send its link. Anyone who taps it sees the event.\n\n"
+    "<b>Change</b>: <code>/editevent LINK when Sat 20:00</code> (or title, place, details), "
+    "<code>/deleteevent LINK</code>, <code>/newcode LINK</code>. The creator can do this anywhere; "
+    "anyone else needs the event's secret code, in a private chat with me.\n\n"
+    "/event LINK shows an event · /myevents lists yours · /timezone sets this chat's timezone."
+)
+HELP_GROUP_EXTRA = (
+    "\n\nTo use me in another group, open my profile and tap <i>Add to Group</i>, or use the button below."
+)
+ADD_TO_GROUP_BUTTON = "➕ Add to a group"
+
+NEWEVENT_USAGE = (
+    "To create an event, write it on one line:\n"
+    f"<code>{esc(EXAMPLE_NEWEVENT)}</code>\n"
+    "That is: when | title | place or details (optional)."
+)
+NEWEVENT_USAGE_PRIVATE = NEWEVENT_USAGE + "\n\nOr send /newevent alone and I'll ask step by step."
+
+
+def part_error(part: str, message: str) -> str:
+    return f"⚠️ {esc(message)}\n\nExample: <code>{esc(EXAMPLE_NEWEVENT)}</code>"
+
+
+def card(
+    event: EventView, bot_username: str, *, now: datetime | None = None, viewer_timezone: str | None = None
+) -> str:
+    """Render an event card that always fits one message: the description gives way, never the link."""
+    link = deep_link(bot_username, event.link_id)
+    if event.is_cancelled:
+        head = f"❌ <b>Cancelled:</b> <s>{esc(event.title)}</s>\n"
+    else:
+        head = f"📅 <b>{esc(event.title)}</b>\n"
+    when = f"🕒 {esc(dates.format_when(event.starts_at, event.timezone))}"
+    if not event.is_cancelled:
+        when += f" · {esc(dates.describe_delta(event.starts_at, now))}"
+    lines = [head + when]
+    if viewer_timezone and viewer_timezone != event.timezone:
+        lines.append(f"    ({esc(dates.format_when(event.starts_at, viewer_timezone))} your time)")
+    if event.location:
+        lines.append(f"📍 {esc(event.location)}")
+    tail = f"\n🔗 {link}"
+    body = "\n".join(lines)
+    if event.description:
+        room = MAX_MESSAGE - len(body) - len(tail) - 4
+        lines.append("\n" + _fit(event.description, room))
+    return "\n".join(lines) + "\n" + tail
+
+
+def _fit(text: str, room: int) -> str:
+    escaped = esc(text)
+    if len(escaped) <= room:
+        return escaped
+    # Cut the raw text, not the escaped one, so no "&amp;" is ever sliced in half.
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(esc(text[:middle])) + 1 <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return esc(text[:low].rstrip()) + "…"
+
+
+def created(event: EventView) -> str:
+    return f"✅ Created for <b>{esc(dates.format_when(event.starts_at, event.timezone))}</b>. Not right? Use /editevent {event.link_id} when …"
+
+
+def code_dm(event: EventView, code: str) -> str:
+    return (
+        f"🔑 Secret code for <b>{esc(event.title)}</b>:\n\n<code>{esc(code)}</code>\n\n"
+        "With it you (or a co-organiser you give it to) can edit or delete the event here, "
+        "in this private chat. Keep it private: don't post it in a group. "
+        f"If it leaks, /newcode {event.link_id} replaces it."
+    )
+
+
+def code_dm_failed(user_mention: str) -> str:
+    return (
+        f"{user_mention}, I couldn't message you privately, so I can't hand you the event's secret code yet. "
+        "Tap the button to open a private chat with me and collect it."
+    )
+
+
+COLLECT_CODE_BUTTON = "🔑 Get my secret code"
+OPEN_PRIVATE_BUTTON = "Open private chat"
+MANAGE_BUTTON = "⚙️ Manage"
+
+ANONYMOUS_ADMIN = (
+    "You're posting as the group (anonymous admin), so I have no account to send the event's secret "
+    "code to, and it must never be posted here. Please create the event in a private chat with me, "
+    "then share its link here."
+)
+
+CODE_IN_GROUP = (
+    "⚠️ That message contained something that looks like a secret code. I didn't use it{deleted}. "
+    "Secret codes only work in a private chat with me. Anyone in this group may have seen it, so "
+    "replace it there with /newcode."
+)
+CODE_IN_GROUP_DELETED = ", and I deleted the message"
+
+NO_SUCH_EVENT = "There is no such event. Check the link, or the event may have been deleted."
+EVENT_USAGE = (
+    "Which event? Send <code>/event LINK</code>, where LINK is the code at the end of the event's link."
+)
+
+EDIT_USAGE = (
+    "To change an event: <code>/editevent LINK FIELD NEW VALUE</code>\n"
+    "FIELD is <code>title</code>, <code>when</code>, <code>place</code> or <code>details</code>. For example:\n"
+    "<code>/editevent Ab3dE5gH9k when Sat 20:00</code>\n"
+    "In a private chat, <code>/editevent LINK</code> alone lets you pick with buttons."
+)
+DELETE_USAGE = "To delete an event: <code>/deleteevent LINK</code>"
+NEWCODE_USAGE = "To replace an event's secret code: <code>/newcode LINK</code>, in a private chat with me."
+
+GROUP_NOT_CREATOR = (
+    "Only the creator can change this event here. If you have its secret code, use it in a private chat "
+    "with me (tap below); never post a code in a group."
+)
+PRIVATE_ONLY = "That works in a private chat with me. Tap below to open it."
+
+ASK_CODE = (
+    "🔐 <b>{title}</b>\nYou didn't create this event, so send me its secret code (like "
+    "<code>7KQF-9XMP-3WTR</code>), or /cancel."
+)
+UNLOCKED = "🔓 Code accepted. What would you like to do?"
+MANAGE_MENU = "⚙️ <b>{title}</b>\nWhat would you like to do?"
+PICK_FIELD = "Which part of <b>{title}</b> do you want to change?"
+ASK_VALUE = {
+    "title": "Send the new title (up to 200 characters).",
+    "when": "Send the new date and time, e.g. <i>Sat 20:00</i> or <i>2026-12-05 19:30</i> ({zone}).",
+    "location": "Send the new place, or <code>-</code> to remove it.",
+    "description": "Send the new details, or <code>-</code> to remove them.",
+}
+FIELD_LABELS = {"title": "Title", "when": "When", "location": "Place", "description": "Details"}
+UPDATED = "✏️ Updated. The card below, and every copy I posted, now shows the change."
+CONFIRM_DELETE = "Cancel <b>{title}</b> for everyone? Its cards will say it was cancelled."
+DELETE_YES = "Yes, cancel it"
+DELETE_NO = "No, keep it"
+DELETED = "🗑 <b>{title}</b> is cancelled. Its cards now say so."
+DELETE_KEPT = "Okay, the event stays as it is."
+NEW_CODE_BUTTON = "🔑 New code"
+EDIT_BUTTON = "✏️ Edit"
+DELETE_BUTTON = "🗑 Delete"
+NEW_CODE = (
+    "🔑 New secret code for <b>{title}</b>:\n\n<code>{code}</code>\n\n"
+    "The old one no longer works. Keep this one private."
+)
+CLAIMED = "Here is your event's secret code. A new one was made for you, so only this one works."
+
+MY_EVENTS_EMPTY = "You have no upcoming events. Create one with /newevent."
+MY_EVENTS_HEAD = "Your upcoming events:"
+
+WIZARD_TITLE = "Let's create an event. What's it called? (/cancel to stop)"
+WIZARD_WHEN = (
+    "When is <b>{title}</b>? E.g. <i>tomorrow 19:30</i>, <i>Fri 7pm</i>, <i>2026-12-05 19:30</i> ({zone})."
+)
+WIZARD_DETAILS = "Where, or any details? Send them, or /skip."
+WIZARD_PREVIEW = "Here's your event. Create it?\n\n{card}"
+WIZARD_CREATE = "✅ Create"
+WIZARD_CANCEL = "✖️ Cancel"
+CANCELLED_FLOW = "Okay, stopped. Nothing was changed."
+NOTHING_TO_CANCEL = "There's nothing to cancel."
+WIZARD_EXPIRED = "That preview has expired. Send /newevent to start again."
+
+TIMEZONE_SHOW = (
+    "This chat's timezone is <b>{zone}</b> (now {now}).\n"
+    "Change it with <code>/timezone Europe/Paris</code> or a city: <code>/timezone Tokyo</code>."
+)
+TIMEZONE_SET = "🌍 Timezone set to <b>{zone}</b> (now {now}). New events here use it."
+TIMEZONE_ADMINS_ONLY = "Only the group's admins can change its timezone."
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+STALE_BUTTON = "This button is no longer valid."
+FLOOD = "You're sending commands faster than I can keep up. I'll ignore them for a few seconds."

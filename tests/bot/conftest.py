@@ -1,0 +1,122 @@
+"""Handler tests: the real Application and update processing, Telegram replaced at the request layer."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from core.config import Settings
+from core.storage.engine import make_engine
+from core.storage.migrate import migrate
+from tests.support.fake_request import FakeRequest
+from tests.support.fake_telegram import FakeTelegram
+
+
+async def _migrated(url: str) -> None:
+    engine = make_engine(url)
+    await migrate(engine)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "bot.db"
+    asyncio.run(_migrated(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+class BotHarness:
+    """Drives the bot as users would, and reads what it said."""
+
+    def __init__(self, fake: FakeTelegram, application: Any) -> None:
+        self.fake = fake
+        self.app = application
+
+    async def pump(self) -> None:
+        """Feed every queued update through the application, as polling would."""
+        while updates := self.fake.take_updates():
+            for raw in updates:
+                await self.app.process_update(Update.de_json(raw, self.app.bot))
+
+    async def send(self, user: dict, chat: dict, text: str) -> dict:
+        message = self.fake.user_sends(user, chat, text)
+        await self.pump()
+        return message
+
+    async def tap(self, user: dict, message: dict, data: str) -> None:
+        self.fake.user_taps(user, message, data)
+        await self.pump()
+
+    def said(self, chat: dict) -> list[str]:
+        """The text of every bot message present in ``chat``, in order."""
+        return [m["text"] for m in self.fake.messages_in(chat)]
+
+    def last(self, chat: dict) -> dict:
+        message = self.fake.last_message(chat)
+        assert message is not None, "the bot said nothing there"
+        return message
+
+    def buttons(self, message: dict) -> list[dict]:
+        markup = message.get("reply_markup") or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    def button(self, message: dict, label_part: str) -> dict:
+        for button in self.buttons(message):
+            if label_part.lower() in button["text"].lower():
+                return button
+        raise AssertionError(f"no button with {label_part!r} in {self.buttons(message)}")
+
+    def link_of(self, card: dict) -> str:
+        url = self.button(card, "Manage")["url"]
+        return url.rsplit("m_", 1)[1]
+
+
+@pytest.fixture
+def fake() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+async def harness(
+    fake: FakeTelegram, tmp_path: Path, migrated_sqlite_template: Path
+) -> AsyncIterator[BotHarness]:
+    db = tmp_path / "bot.db"
+    shutil.copy(migrated_sqlite_template, db)
+    settings = Settings(
+        telegram_bot_token=fake.token,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{db}",
+        bcrypt_rounds=4,
+        default_timezone="Europe/Paris",
+    )
+    application = build_application(
+        settings, request=FakeRequest(fake), get_updates_request=FakeRequest(fake)
+    )
+    async with application:
+        await application.post_init(application)  # type: ignore[misc]
+        yield BotHarness(fake, application)
+        await application.post_shutdown(application)  # type: ignore[misc]
+
+
+@pytest.fixture
+def alice(fake: FakeTelegram) -> dict:
+    return fake.add_user("Alice", "alice")
+
+
+@pytest.fixture
+def bob(fake: FakeTelegram) -> dict:
+    return fake.add_user("Bob", "bob")
+
+
+@pytest.fixture
+def group(fake: FakeTelegram, alice: dict, bob: dict) -> dict:
+    chat = fake.add_group("Friends")
+    fake.set_member(chat, alice)
+    fake.set_member(chat, bob)
+    return chat

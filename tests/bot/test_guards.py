@@ -1,0 +1,106 @@
+"""What the bot ignores or refuses before any command runs, and how it fails."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import CommandHandler
+
+from tests.bot.conftest import BotHarness
+from tests.bot.test_view import make_event
+
+
+async def test_commands_addressed_to_another_bot_are_ignored(harness: BotHarness, alice, group):
+    await harness.send(alice, group, "/newevent@OtherBot tomorrow 19:30 | Not ours")
+    assert harness.said(group) == []
+    await harness.send(alice, group, "/newevent@SkedjitTestBot 2031-12-05 19:30 | Ours")
+    assert "Ours" in harness.said(group)[0]
+
+
+async def test_edited_messages_and_channel_posts_are_ignored(harness: BotHarness, alice, group):
+    message = await harness.send(alice, group, "/help")
+    before = len(harness.said(group))
+    harness.fake.user_edits(message, "/newevent 2031-12-05 19:30 | From an edit")
+    channel = harness.fake.add_channel("News")
+    harness.fake.channel_post(channel, "/newevent 2031-12-05 19:30 | From a channel")
+    await harness.pump()
+    assert len(harness.said(group)) == before
+    assert harness.said(channel) == []
+
+
+async def test_a_code_posted_in_a_group_is_never_used_and_the_message_is_deleted(
+    harness: BotHarness, alice, bob, group
+):
+    link = await make_event(harness, alice, group)
+    message = await harness.send(bob, group, f"/editevent {link} 7KQF-9XMP-3WTR title Hijacked")
+    warning = harness.last(group)["text"]
+    assert "looks like a secret code" in warning and "deleted the message" in warning
+    assert "/newcode" in warning
+    deleted = [
+        m
+        for m in harness.fake.messages_in(group, include_deleted=True, include_user_messages=True)
+        if m["message_id"] == message["message_id"]
+    ]
+    assert deleted and deleted[0]["deleted"]
+    await harness.send(bob, bob, f"/event {link}")
+    assert "Hijacked" not in harness.last(bob)["text"]
+
+
+async def test_a_code_in_a_group_is_refused_even_when_the_bot_cannot_delete(
+    harness: BotHarness, alice, group
+):
+    harness.fake.can_delete_in(group, False)
+    await harness.send(alice, group, "my code is 7kqf 9xmp 3wtr")
+    warning = harness.last(group)["text"]
+    assert "looks like a secret code" in warning and "deleted" not in warning
+
+
+async def test_an_unexpected_error_gets_an_apology_and_no_traceback(harness: BotHarness, alice, caplog):
+    async def explode(update, context):
+        raise RuntimeError("database password is hunter2")
+
+    harness.app.add_handler(CommandHandler("explode", explode))
+    with caplog.at_level(logging.ERROR):
+        await harness.send(alice, alice, "/explode")
+    reply = harness.last(alice)["text"]
+    assert "Sorry, something went wrong" in reply
+    assert "hunter2" not in reply and "Traceback" not in reply
+    assert any("failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    await harness.send(alice, alice, "/help")  # and the bot keeps working
+    assert "/newevent" in harness.last(alice)["text"]
+
+
+async def test_forged_callback_data_gets_a_short_answer_and_changes_nothing(
+    harness: BotHarness, alice, bob, group
+):
+    link = await make_event(harness, alice, group)
+    await harness.send(alice, group, f"/deleteevent {link}")
+    confirm = harness.last(group)
+    # Bob taps the creator's confirmation button: refused.
+    await harness.tap(bob, confirm, harness.button(confirm, "Yes")["callback_data"])
+    assert "Only the event's creator" in harness.fake.callback_answers[-1]["text"]
+    await harness.send(bob, bob, f"/event {link}")
+    assert "Cancelled" not in harness.last(bob)["text"]
+
+
+async def test_callback_data_no_button_carries_is_answered_and_ignored(harness: BotHarness, alice, group):
+    link = await make_event(harness, alice, group)
+    await harness.send(alice, group, f"/deleteevent {link}")
+    confirm = harness.last(group)
+    for data in [
+        "dy:../../etc",
+        "zz:" + link,
+        "dy",
+        "ef:password:" + link,
+        "x" * 64,
+        "dy:" + link + ":extra",
+    ]:
+        harness.fake.user_taps(alice, confirm, data, forged=True)
+        await harness.pump()
+        assert harness.fake.callback_answers[-1]["text"] == "This button is no longer valid."
+    # A well-formed button for an event that doesn't exist.
+    harness.fake.user_taps(alice, confirm, "dy:Zz9Zz9Zz9Z", forged=True)
+    await harness.pump()
+    assert "no such event" in harness.fake.callback_answers[-1]["text"].lower()
+    await harness.send(alice, alice, f"/event {link}")
+    assert "Cancelled" not in harness.last(alice)["text"]
