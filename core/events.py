@@ -70,6 +70,61 @@ def clean_location(value: str | None) -> str | None:
     return clean_text("location", value, max_length=LOCATION_MAX, required=False, multiline=False)
 
 
+GOING, MAYBE, NO, WAITING = "going", "maybe", "no", "waiting"
+ANSWERS = (GOING, MAYBE, NO)
+DEFAULT_REMINDERS = (1440, 60)
+MAX_REMINDERS = 5
+MAX_CAPACITY = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    user_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RsvpSummary:
+    """Who answered what; lists are in the order people answered (the waitlist's order)."""
+
+    going: tuple[Attendee, ...] = ()
+    maybe: tuple[Attendee, ...] = ()
+    waiting: tuple[Attendee, ...] = ()
+    no_count: int = 0
+
+    def status_of(self, user_id: int) -> str | None:
+        for status, people in ((GOING, self.going), (MAYBE, self.maybe), (WAITING, self.waiting)):
+            if any(person.user_id == user_id for person in people):
+                return status
+        return None
+
+
+def parse_reminder_minutes(stored: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in stored.split(",") if part.strip())
+
+
+def format_reminder_minutes(minutes: tuple[int, ...]) -> str:
+    return ",".join(str(m) for m in sorted(set(minutes), reverse=True))
+
+
+def clean_capacity(value: int | None) -> int | None:
+    if value is None or value == 0:
+        return None
+    if not 1 <= value <= MAX_CAPACITY:
+        raise InvalidField("capacity", f"it must be a number from 1 to {MAX_CAPACITY}, or 0 for no limit.")
+    return value
+
+
+def clean_reminders(minutes: tuple[int, ...]) -> tuple[int, ...]:
+    if len(minutes) > MAX_REMINDERS:
+        raise InvalidField("reminders", f"at most {MAX_REMINDERS} reminders per event.")
+    if any(not 1 <= m <= 60 * 24 * 60 for m in minutes):
+        raise InvalidField(
+            "reminders", "each reminder must be between 1 minute and 60 days before the start."
+        )
+    return tuple(sorted(set(minutes), reverse=True))
+
+
 @dataclass(frozen=True, slots=True)
 class EventView:
     """An event as the outside world sees it: plain values, no hash, no session attached."""
@@ -87,6 +142,9 @@ class EventView:
     created_at: datetime
     updated_at: datetime
     cancelled_at: datetime | None
+    capacity: int | None = None
+    reminder_minutes: tuple[int, ...] = DEFAULT_REMINDERS
+    rsvps: RsvpSummary = RsvpSummary()
 
     @property
     def is_cancelled(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,8 +21,29 @@ from core.errors import (
     TooManyAttempts,
     WrongSecretCode,
 )
-from core.events import EventView, clean_description, clean_location, clean_title
-from core.storage.models import ChatSettings, CodeAttempt, CodeClaim, Conversation, Event, PostedCard
+from core.events import (
+    GOING,
+    MAYBE,
+    NO,
+    WAITING,
+    Attendee,
+    EventView,
+    RsvpSummary,
+    clean_description,
+    clean_location,
+    clean_title,
+    parse_reminder_minutes,
+)
+from core.storage.models import (
+    ChatSettings,
+    CodeAttempt,
+    CodeClaim,
+    Conversation,
+    Event,
+    PostedCard,
+    Reminder,
+    Rsvp,
+)
 from core.storage.uow import SqlAlchemyUnitOfWork
 
 LINK_ATTEMPTS = 5
@@ -67,7 +89,18 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
-def _view(event: Event) -> EventView:
+def _summary(rsvps: Sequence[Rsvp]) -> RsvpSummary:
+    people: dict[str, list[Attendee]] = {GOING: [], MAYBE: [], WAITING: []}
+    no_count = 0
+    for rsvp in rsvps:
+        if rsvp.status == NO:
+            no_count += 1
+        else:
+            people[rsvp.status].append(Attendee(rsvp.user_id, rsvp.name))
+    return RsvpSummary(tuple(people[GOING]), tuple(people[MAYBE]), tuple(people[WAITING]), no_count)
+
+
+def _view(event: Event, rsvps: Sequence[Rsvp] = ()) -> EventView:
     return EventView(
         link_id=event.link_id,
         title=event.title,
@@ -82,6 +115,9 @@ def _view(event: Event) -> EventView:
         created_at=event.created_at,
         updated_at=event.updated_at,
         cancelled_at=event.cancelled_at,
+        capacity=event.capacity,
+        reminder_minutes=parse_reminder_minutes(event.reminder_minutes),
+        rsvps=_summary(rsvps),
     )
 
 
@@ -144,6 +180,7 @@ async def create_event(
                 if not _is_link_collision(exc):
                     raise
                 continue
+            await schedule_reminders(uow, event, now)
             await uow.commit()
             return CreatedEvent(_view(event), secret_code)
     raise RuntimeError(f"no free link id after {LINK_ATTEMPTS} attempts")
@@ -154,10 +191,23 @@ def _is_link_collision(exc: IntegrityError) -> bool:
     return "uq_events_link_id" in text or "events.link_id" in text
 
 
+async def schedule_reminders(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime) -> None:
+    """(Re)plan an event's reminders from its start and chosen offsets; past ones are skipped."""
+    reminders = []
+    for minutes in parse_reminder_minutes(event.reminder_minutes):
+        due_at = event.starts_at - timedelta(minutes=minutes)
+        if due_at > now:
+            reminders.append(
+                Reminder(event_id=event.id, minutes_before=minutes, due_at=due_at, state="pending")
+            )
+    await uow.reminders.replace_pending(event.id, reminders)
+
+
 async def get_event(uow: SqlAlchemyUnitOfWork, link_id: str) -> EventView:
-    """Return an event by its public link, cancelled or not."""
+    """Return an event by its public link, cancelled or not, with who is coming."""
     async with uow:
-        return _view(await _find(uow, link_id))
+        event = await _find(uow, link_id)
+        return _view(event, await uow.rsvps.for_event(event.id))
 
 
 async def _find(uow: SqlAlchemyUnitOfWork, link_id: str, *, for_update: bool = False) -> Event:
@@ -298,8 +348,10 @@ async def update_event(
             raise DomainError(
                 "Someone else changed this event at the same moment. Please try again."
             ) from None
+        if "starts_at" in changes:
+            await schedule_reminders(uow, event, now)
         await uow.commit()
-        return _view(event)
+        return _view(event, await uow.rsvps.for_event(event.id))
 
 
 async def delete_event(
@@ -311,8 +363,9 @@ async def delete_event(
         event = await _find_editable(uow, link_id, credentials, now)
         event.cancelled_at = now
         event.updated_at = now
+        await uow.reminders.drop_pending(event.id)
         await uow.commit()
-        return _view(event)
+        return _view(event, await uow.rsvps.for_event(event.id))
 
 
 async def rotate_code(

@@ -77,6 +77,9 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    # Minutes before the start, comma-separated ("1440,60"); empty means no reminders.
+    reminder_minutes: Mapped[str] = mapped_column(String(64), default="1440,60", server_default="1440,60")
 
     cards: Mapped[list[PostedCard]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
@@ -148,3 +151,49 @@ class Conversation(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Rsvp(Base):
+    """One person's answer to one event. ``responded_at`` orders the going list and the waitlist."""
+
+    __tablename__ = "rsvps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(8))
+    responded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("uq_rsvps_event_user", "event_id", "user_id", unique=True),
+        Index("ix_rsvps_event_status", "event_id", "status", "responded_at"),
+    )
+
+
+class Reminder(Base):
+    """A reminder due before an event starts. Claimed by one bot process at a time (a lease)."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    minutes_before: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # pending → sending (leased until lease_until) → sent, or dropped when the event began or was cancelled.
+    state: Mapped[str] = mapped_column(String(8), default="pending")
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_reminders_state_due", "state", "due_at"),)
+
+
+class ReminderDelivery(Base):
+    """One recipient of one reminder, written before the message goes out, so a retry never repeats it."""
+
+    __tablename__ = "reminder_deliveries"
+
+    reminder_id: Mapped[int] = mapped_column(
+        ForeignKey("reminders.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

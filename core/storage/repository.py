@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.storage.models import ChatSettings, CodeAttempt, CodeClaim, Conversation, Event, PostedCard
+from core.events import GOING, WAITING
+from core.storage.models import (
+    ChatSettings,
+    CodeAttempt,
+    CodeClaim,
+    Conversation,
+    Event,
+    PostedCard,
+    Reminder,
+    ReminderDelivery,
+    Rsvp,
+)
 
 
 class EventRepository:
@@ -136,3 +147,104 @@ class ConversationRepository:
         await self.session.execute(
             delete(Conversation).where(Conversation.chat_id == chat_id, Conversation.user_id == user_id)
         )
+
+
+class RsvpRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_event(self, event_id: int) -> Sequence[Rsvp]:
+        query = select(Rsvp).where(Rsvp.event_id == event_id).order_by(Rsvp.responded_at, Rsvp.id)
+        return (await self.session.scalars(query)).all()
+
+    async def get(self, event_id: int, user_id: int) -> Rsvp | None:
+        query = select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def add(self, rsvp: Rsvp) -> None:
+        self.session.add(rsvp)
+        await self.session.flush()
+
+    async def count(self, event_id: int, status: str) -> int:
+        query = select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == status)
+        return int(await self.session.scalar(query) or 0)
+
+    async def first_waiting(self, event_id: int, limit: int) -> Sequence[Rsvp]:
+        query = (
+            select(Rsvp)
+            .where(Rsvp.event_id == event_id, Rsvp.status == WAITING)
+            .order_by(Rsvp.responded_at, Rsvp.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def going_user_ids(self, event_id: int) -> list[int]:
+        query = select(Rsvp.user_id).where(Rsvp.event_id == event_id, Rsvp.status == GOING).order_by(Rsvp.id)
+        return list((await self.session.scalars(query)).all())
+
+
+class ReminderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def replace_pending(self, event_id: int, reminders: list[Reminder]) -> None:
+        await self.session.execute(
+            delete(Reminder).where(Reminder.event_id == event_id, Reminder.state == "pending")
+        )
+        self.session.add_all(reminders)
+        await self.session.flush()
+
+    async def drop_pending(self, event_id: int) -> None:
+        await self.session.execute(
+            update(Reminder)
+            .where(Reminder.event_id == event_id, Reminder.state == "pending")
+            .values(state="dropped")
+        )
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[Reminder]:
+        """Lock due reminders that no other process holds; SKIP LOCKED lets processes share the work."""
+        query = (
+            select(Reminder)
+            .where(
+                or_(
+                    and_(Reminder.state == "pending", Reminder.due_at <= now),
+                    and_(Reminder.state == "sending", Reminder.lease_until < now),
+                )
+            )
+            .order_by(Reminder.due_at, Reminder.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        return await self.session.get(Reminder, reminder_id)
+
+    async def pending_for(self, event_id: int) -> Sequence[Reminder]:
+        query = (
+            select(Reminder)
+            .where(Reminder.event_id == event_id, Reminder.state == "pending")
+            .order_by(Reminder.due_at)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def add_delivery(self, delivery: ReminderDelivery) -> bool:
+        """Record a recipient; False when this reminder already went (or is going) to them."""
+        exists = await self.session.get(ReminderDelivery, (delivery.reminder_id, delivery.chat_id))
+        if exists is not None:
+            return False
+        self.session.add(delivery)
+        await self.session.flush()
+        return True
+
+    async def card_chats(self, event_id: int) -> list[int]:
+        """Group chats that hold a card of this event (private copies are people just looking)."""
+        query = (
+            select(PostedCard.chat_id)
+            .where(PostedCard.event_id == event_id, PostedCard.chat_id < 0)
+            .distinct()
+        )
+        return [chat for chat in (await self.session.scalars(query)).all() if chat is not None]

@@ -16,6 +16,8 @@ from core.storage.repository import (
     ClaimRepository,
     ConversationRepository,
     EventRepository,
+    ReminderRepository,
+    RsvpRepository,
     SettingsRepository,
 )
 
@@ -28,6 +30,8 @@ class SqlAlchemyUnitOfWork:
     settings: SettingsRepository
     attempts: AttemptRepository
     conversations: ConversationRepository
+    rsvps: RsvpRepository
+    reminders: ReminderRepository
 
     def __init__(self, session_factory: SessionFactory) -> None:
         self._session_factory = session_factory
@@ -40,6 +44,8 @@ class SqlAlchemyUnitOfWork:
         self.settings = SettingsRepository(self.session)
         self.attempts = AttemptRepository(self.session)
         self.conversations = ConversationRepository(self.session)
+        self.rsvps = RsvpRepository(self.session)
+        self.reminders = ReminderRepository(self.session)
         return self
 
     async def __aexit__(

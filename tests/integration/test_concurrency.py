@@ -80,3 +80,29 @@ async def test_a_guided_flow_taken_by_two_racing_taps_is_given_to_one(committing
     )
     assert [r.data for r in results if r is not None] == [{"title": "Picnic"}]
     assert await service.get_conversation(committing_uow_factory(), 7, 7) is None
+
+
+async def test_many_people_racing_for_the_last_seats_never_overfill_the_event(committing_uow_factory):
+    from core import attendance
+    from core.events import GOING, WAITING
+
+    created = await service.create_event(
+        committing_uow_factory(),
+        title="Small room",
+        when=datetime.now(UTC) + timedelta(days=2),
+        timezone="UTC",
+        creator_user_id=CREATOR,
+        rounds=ROUNDS,
+    )
+    link = created.event.link_id
+    await attendance.set_capacity(committing_uow_factory(), link, Credentials(user_id=CREATOR), 3)
+    outcomes = await asyncio.gather(
+        *(
+            attendance.respond(committing_uow_factory(), link, user_id=100 + i, name=f"P{i}", answer=GOING)
+            for i in range(12)
+        )
+    )
+    assert sorted(o.status for o in outcomes).count(GOING) == 3
+    assert sorted(o.status for o in outcomes).count(WAITING) == 9
+    event = await service.get_event(committing_uow_factory(), link)
+    assert len(event.rsvps.going) == 3 and len(event.rsvps.waiting) == 9

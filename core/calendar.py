@@ -1,0 +1,111 @@
+"""Export an event to calendar apps: an .ics file and a Google Calendar "add event" link."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from core.dates import is_valid_timezone
+from core.events import EventView
+
+# Events have no end field people can set yet, and calendar apps need one: a zero-length event shows as a
+# hairline or not at all. Two hours fits the typical meetup, dinner or game night.
+DEFAULT_DURATION = timedelta(hours=2)
+PRODID = "-//Skedjit//Skedjit bot//EN"
+GOOGLE_CALENDAR_URL = "https://calendar.google.com/calendar/render"
+GOOGLE_DETAILS_MAX_BYTES = 1000
+_FILENAME_STEM_MAX = 46  # plus ".ics" keeps the name within 50 characters
+_GOOGLE_DATE = "%Y%m%dT%H%M%SZ"
+
+
+def ics_bytes(event: EventView, *, url: str, domain: str = "skedjit.bot") -> bytes:
+    """Render ``event`` as an RFC 5545 calendar file with a single VEVENT."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    # PUBLISH, also for a cancelled event: METHOD:CANCEL is an iTIP scheduling message that needs an
+    # ORGANIZER and attendees, and clients may refuse it from a plain download. The same UID with a
+    # higher SEQUENCE and STATUS:CANCELLED updates a copy someone imported earlier.
+    calendar.add("method", "PUBLISH")
+    start, end = _span(event)
+    zone = _zone(event, start, end)
+    vevent = Event()
+    vevent.add("uid", f"{event.link_id}@{domain}")
+    vevent.add("sequence", event.sequence)
+    # The last edit rather than "now", so the same event version always gives the same bytes.
+    vevent.add("dtstamp", _utc(event.updated_at))
+    vevent.add("created", _utc(event.created_at))
+    vevent.add("last-modified", _utc(event.updated_at))
+    vevent.add("dtstart", start.astimezone(zone))
+    vevent.add("dtend", end.astimezone(zone))
+    vevent.add("summary", event.title)
+    vevent.add("description", _details(event.description, url))
+    if event.location:
+        vevent.add("location", event.location)
+    vevent.add("url", url)
+    vevent.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    calendar.add_component(vevent)
+    # Only the years the event touches: a 1970-2038 definition is ~2 KB of RDATEs per file.
+    calendar.add_missing_timezones(first_date=date(start.year, 1, 1), last_date=date(end.year + 1, 1, 1))
+    return calendar.to_ical()
+
+
+def ics_filename(event: EventView) -> str:
+    """A safe ASCII file name from the title, such as "pizza-night.ics"."""
+    ascii_title = unicodedata.normalize("NFKD", event.title).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower())[:_FILENAME_STEM_MAX].strip("-")
+    return f"{stem or 'event'}.ics"
+
+
+def google_calendar_url(event: EventView, *, url: str) -> str:
+    """A link that opens Google Calendar's "add event" page filled in with ``event``."""
+    start, end = _span(event)
+    description = event.description or ""
+    # Bytes, not characters, bound the link: percent-encoding turns one emoji into 12 characters.
+    clipped = description.encode()[:GOOGLE_DETAILS_MAX_BYTES].decode(errors="ignore")
+    if clipped != description:
+        clipped = clipped.rstrip() + "…"
+    params = {
+        "action": "TEMPLATE",
+        "text": event.title,
+        "dates": f"{start:{_GOOGLE_DATE}}/{end:{_GOOGLE_DATE}}",
+        "details": _details(clipped, url),
+    }
+    if event.location:
+        params["location"] = event.location
+    if is_valid_timezone(event.timezone):
+        params["ctz"] = event.timezone
+    return f"{GOOGLE_CALENDAR_URL}?{urlencode(params, quote_via=quote)}"
+
+
+def _span(event: EventView) -> tuple[datetime, datetime]:
+    start = _utc(event.starts_at)
+    end = _utc(event.ends_at) if event.ends_at is not None else None
+    # RFC 5545 needs DTEND after DTSTART; a bad stored end must not make the file unimportable.
+    if end is None or end <= start:
+        end = start + DEFAULT_DURATION
+    return start, end
+
+
+def _zone(event: EventView, start: datetime, end: datetime) -> tzinfo:
+    # TZID + VTIMEZONE lets calendar apps show the event in its own zone. But RFC 5545 reads a local
+    # time repeated by a DST fall-back as its first occurrence, so an instant in the second one can't be
+    # written that way; then, and for an unknown zone, plain UTC ("Z") keeps the instant exact.
+    if not is_valid_timezone(event.timezone):
+        return UTC
+    zone = ZoneInfo(event.timezone)
+    exact = all(_utc(t.astimezone(zone).replace(fold=0)) == t for t in (start, end))
+    return zone if exact else UTC
+
+
+def _details(description: str | None, url: str) -> str:
+    return f"{description}\n\n{url}" if description else url
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,102 @@
+"""Reminders: planned in the database, claimed by one process at a time, sent once per recipient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.events import EventView, clean_reminders, format_reminder_minutes
+from core.service import Credentials, _find, _find_editable, _now, _view, schedule_reminders
+from core.storage.models import ReminderDelivery
+from core.storage.uow import SqlAlchemyUnitOfWork
+
+# How long a claimed reminder stays with the process that claimed it. If that process dies, another
+# takes the reminder over after this; recipients already recorded are not messaged again.
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    reminder_id: int
+    minutes_before: int
+    event: EventView
+    chat_ids: tuple[int, ...]
+    going_user_ids: tuple[int, ...]
+
+
+async def set_reminders(
+    uow: SqlAlchemyUnitOfWork,
+    link_id: str,
+    credentials: Credentials,
+    minutes_before: tuple[int, ...],
+    *,
+    now: datetime | None = None,
+) -> EventView:
+    """Choose when reminders go out (minutes before the start); an empty tuple turns them off."""
+    now = _now(now)
+    minutes = clean_reminders(minutes_before)
+    async with uow:
+        event = await _find_editable(uow, link_id, credentials, now)
+        event.reminder_minutes = format_reminder_minutes(minutes)
+        event.updated_at = now
+        await uow.events.flush()
+        await schedule_reminders(uow, event, now)
+        await uow.commit()
+        return _view(event)
+
+
+async def claim_due(
+    uow: SqlAlchemyUnitOfWork, *, now: datetime | None = None, limit: int = 100
+) -> list[DueReminder]:
+    """Take up to ``limit`` due reminders for this process; drop those whose event began or was cancelled."""
+    now = _now(now)
+    due: list[DueReminder] = []
+    async with uow:
+        for reminder in await uow.reminders.claim_due(now, limit):
+            event = await uow.events.get(reminder.event_id)
+            if event is None or event.cancelled_at is not None or event.starts_at <= now:
+                reminder.state = "dropped"
+                continue
+            reminder.state = "sending"
+            reminder.lease_until = now + LEASE
+            due.append(
+                DueReminder(
+                    reminder.id,
+                    reminder.minutes_before,
+                    _view(event),
+                    tuple(await uow.reminders.card_chats(event.id)),
+                    tuple(await uow.rsvps.going_user_ids(event.id)),
+                )
+            )
+        await uow.commit()
+    return due
+
+
+async def start_delivery(uow: SqlAlchemyUnitOfWork, reminder_id: int, chat_id: int) -> bool:
+    """Record that this reminder is about to go to ``chat_id``; False if it already went there.
+
+    Recorded before sending, so a crash between the two loses at most that one message and never
+    sends it twice.
+    """
+    async with uow:
+        fresh = await uow.reminders.add_delivery(ReminderDelivery(reminder_id=reminder_id, chat_id=chat_id))
+        await uow.commit()
+        return fresh
+
+
+async def finish(uow: SqlAlchemyUnitOfWork, reminder_id: int, *, now: datetime | None = None) -> None:
+    """Mark a reminder sent."""
+    async with uow:
+        reminder = await uow.reminders.get(reminder_id)
+        if reminder is not None:
+            reminder.state = "sent"
+            reminder.sent_at = _now(now)
+            reminder.lease_until = None
+            await uow.commit()
+
+
+async def pending_reminders(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[datetime]:
+    """When the event's remaining reminders are due."""
+    async with uow:
+        event = await _find(uow, link_id)
+        return [r.due_at for r in await uow.reminders.pending_for(event.id)]
