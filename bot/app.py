@@ -6,11 +6,12 @@ import asyncio
 import logging
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.context import BotData, SkedjitContext
+from bot.reminders import send_due_reminders
 from core import dates
 from core.config import Settings
 from core.storage.engine import make_engine, make_session_factory
@@ -26,6 +27,7 @@ PRIVATE_COMMANDS = [
     BotCommand("deleteevent", "Cancel an event"),
     BotCommand("newcode", "Replace an event's secret code"),
     BotCommand("timezone", "Show or set your timezone"),
+    BotCommand("reminders", "Show or change an event's reminders"),
     BotCommand("cancel", "Stop what we're doing"),
     BotCommand("help", "How this works"),
 ]
@@ -44,6 +46,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    rate_limit: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Return a ready-to-run Application; ``request`` replaces the network in tests."""
     builder = (
@@ -57,11 +60,19 @@ def build_application(
         .post_init(_open)
         .post_shutdown(_close)
     )
+    if rate_limit:
+        # Keeps outgoing messages within Telegram's limits (30/s overall, 20/min per group) and
+        # retries a send that got 429 after the time Telegram asks for.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     application = builder.build()
     handlers.register(application)
     return application
+
+
+async def _remind(context: SkedjitContext) -> None:
+    await send_due_reminders(context.bot, context.bot_data)
 
 
 async def _open(application: Application) -> None:  # type: ignore[type-arg]
@@ -75,10 +86,13 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     await asyncio.to_thread(dates.warm_up)
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(_remind, interval=data.settings.reminder_poll_seconds, first=1)
     log.info("bot @%s ready", data.bot_username)
 
 
 async def _close(application: Application) -> None:  # type: ignore[type-arg]
     data: BotData = application.bot_data
+    await data.refresher.drain()
     if data.engine is not None:
         await data.engine.dispose()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
-from telegram import Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
@@ -16,8 +18,10 @@ from core.events import EventView
 log = logging.getLogger(__name__)
 
 
-def render(data: BotData, event: EventView, *, viewer_timezone: str | None = None) -> tuple[str, object]:
-    text = texts.card(event, data.bot_username, viewer_timezone=viewer_timezone)
+def render(
+    data: BotData, event: EventView, *, viewer_timezone: str | None = None, private: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = texts.card(event, data.bot_username, viewer_timezone=viewer_timezone, all_names=private)
     markup = keyboards.card_keyboard(data.bot_username, event.link_id, cancelled=event.is_cancelled)
     return text, markup
 
@@ -26,43 +30,80 @@ async def reply_card(
     message: Message, data: BotData, event: EventView, *, viewer_timezone: str | None = None
 ) -> Message:
     """Answer ``message`` with the event's card and remember the card, so later changes reach it."""
-    text, markup = render(data, event, viewer_timezone=viewer_timezone)
-    sent = await message.reply_html(text, reply_markup=markup, disable_web_page_preview=True, do_quote=False)  # type: ignore[arg-type]
+    private = message.chat.type == "private"
+    text, markup = render(data, event, viewer_timezone=viewer_timezone, private=private)
+    sent = await message.reply_html(text, reply_markup=markup, disable_web_page_preview=True, do_quote=False)
     await service.record_card(data.uow(), event.link_id, chat_id=sent.chat_id, message_id=sent.message_id)
     return sent
 
 
-async def refresh_cards(bot: object, data: BotData, event: EventView) -> int:
-    """Edit every posted copy of the card to show ``event`` as it is now; return how many changed."""
-    text, markup = render(data, event)
+async def refresh_cards(bot: Bot, data: BotData, link_id: str) -> int:
+    """Edit every posted copy of the card to show the event as it is now; return how many changed."""
+    event = await service.get_event(data.uow(), link_id)
     changed = 0
-    for card in await service.posted_cards(data.uow(), event.link_id):
+    for card in await service.posted_cards(data.uow(), link_id):
+        private = card.chat_id is not None and card.chat_id > 0
+        text, markup = render(data, event, private=private)
+        target = (
+            {"inline_message_id": card.inline_message_id}
+            if card.inline_message_id is not None
+            else {"chat_id": card.chat_id, "message_id": card.message_id}
+        )
         try:
-            if card.inline_message_id is not None:
-                await bot.edit_message_text(  # type: ignore[attr-defined]
-                    text,
-                    inline_message_id=card.inline_message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    disable_web_page_preview=True,
-                )
-            else:
-                await bot.edit_message_text(  # type: ignore[attr-defined]
-                    text,
-                    chat_id=card.chat_id,
-                    message_id=card.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    disable_web_page_preview=True,
-                )
+            await bot.edit_message_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True, **target
+            )
             changed += 1
         except BadRequest as exc:
-            if "not modified" in exc.message:
+            if "not modified" in exc.message.lower():
                 continue
             # The message was deleted, or is too old to edit: nothing left to keep in sync.
-            log.info("forgetting card %s: %s", card, exc.message)
+            log.info("forgetting a card of %s: %s", link_id, exc.message)
             await service.forget_card(data.uow(), card)
         except Forbidden as exc:
-            log.info("forgetting card %s: %s", card, exc.message)
+            log.info("forgetting a card of %s: %s", link_id, exc.message)
             await service.forget_card(data.uow(), card)
     return changed
+
+
+class CardRefresher:
+    """Coalesces card updates per event: at most one edit round per ``interval`` seconds.
+
+    The first change shows at once; changes during the pause are folded into one more round at its
+    end, which reads the event afresh, so the last state is always the one shown. With the default
+    3 s this keeps a busy card within Telegram's 20 messages a minute per group.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._dirty: set[str] = set()
+
+    def request(self, link_id: str, refresh: Callable[[], Awaitable[object]]) -> None:
+        if link_id in self._running:
+            self._dirty.add(link_id)
+            return
+        self._running[link_id] = asyncio.create_task(self._run(link_id, refresh))
+
+    async def _run(self, link_id: str, refresh: Callable[[], Awaitable[object]]) -> None:
+        try:
+            while True:
+                self._dirty.discard(link_id)
+                try:
+                    await refresh()
+                except Exception:
+                    log.exception("refreshing the cards of %s failed", link_id)
+                await asyncio.sleep(self.interval)
+                if link_id not in self._dirty:
+                    return
+        finally:
+            del self._running[link_id]
+
+    async def drain(self) -> None:
+        """Wait until every pending refresh has run (tests, and graceful shutdown)."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+
+def schedule_refresh(bot: Bot, data: BotData, link_id: str) -> None:
+    data.refresher.request(link_id, lambda: refresh_cards(bot, data, link_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ExtBot
@@ -10,6 +11,9 @@ from telegram.ext import CallbackContext, ExtBot
 from core.config import Settings
 from core.storage.engine import SessionFactory
 from core.storage.uow import SqlAlchemyUnitOfWork
+
+if TYPE_CHECKING:
+    from bot.cards import CardRefresher
 
 
 @dataclass
@@ -20,7 +24,12 @@ class BotData:
     engine: AsyncEngine | None = None
     session_factory: SessionFactory | None = None
     bot_username: str = ""
-    extras: dict[str, object] = field(default_factory=dict)
+    refresher: CardRefresher = field(init=False)
+
+    def __post_init__(self) -> None:
+        from bot.cards import CardRefresher  # cards imports this module
+
+        self.refresher = CardRefresher(self.settings.card_edit_interval_seconds)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """Return a fresh unit of work; one per service call, never shared between tasks."""

@@ -12,11 +12,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from core.codes import is_link_id
+from core.events import GOING, MAYBE, NO
 
 # Deep-link payloads (t.me/<bot>?start=<payload>): A-Za-z0-9_- and at most 64 characters.
 CLAIM_PREFIX = "c_"
 MANAGE_PREFIX = "m_"
 NEW_PAYLOAD = "new"
+CALENDAR_PREFIX = "cal_"
 
 # Callback data prefixes, each followed by ":"-separated arguments.
 EDIT_PICK = "ep"
@@ -27,8 +29,11 @@ DELETE_NO = "dn"
 NEW_CODE = "nc"
 WIZARD_CREATE = "wc"
 WIZARD_CANCEL = "wx"
+RSVP = "rv"
+# One letter per answer keeps "rv:g:<link>" far inside the 64-byte limit.
+RSVP_ANSWERS = {"g": GOING, "m": MAYBE, "n": NO}
 
-EDITABLE_FIELDS = ("title", "when", "location", "description")
+EDITABLE_FIELDS = ("title", "when", "location", "description", "capacity", "reminders")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,7 @@ class Callback:
     action: str
     link_id: str | None = None
     field: str | None = None
+    answer: str | None = None
 
 
 class BadCallback(ValueError):
@@ -54,6 +60,8 @@ def decode_callback(data: str | None) -> Callback:
         and is_link_id(args[0])
     ):
         return Callback(action, link_id=args[0])
+    if action == RSVP and len(args) == 2 and args[0] in RSVP_ANSWERS and is_link_id(args[1]):
+        return Callback(action, link_id=args[1], answer=RSVP_ANSWERS[args[0]])
     if action == EDIT_FIELD and len(args) == 2 and args[0] in EDITABLE_FIELDS and is_link_id(args[1]):
         return Callback(action, link_id=args[1], field=args[0])
     raise BadCallback(data)
@@ -63,18 +71,22 @@ def _data(*parts: str) -> str:
     return ":".join(parts)
 
 
-def card_keyboard(bot_username: str, link_id: str, *, cancelled: bool = False) -> InlineKeyboardMarkup | None:
-    if cancelled:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
-                )
-            ]
-        ]
+def card_keyboard(bot_username: str, link_id: str, *, cancelled: bool = False) -> InlineKeyboardMarkup:
+    """Answer buttons, then links into the private chat: the calendar file and management."""
+    calendar = InlineKeyboardButton(
+        texts.CALENDAR_BUTTON, url=texts.deep_link(bot_username, CALENDAR_PREFIX + link_id)
     )
+    if cancelled:
+        # Still offered: importing it marks the event cancelled in the calendar it was added to.
+        return InlineKeyboardMarkup([[calendar]])
+    answers = [
+        InlineKeyboardButton(label, callback_data=_data(RSVP, letter, link_id))
+        for letter, label in (("g", texts.GOING_BUTTON), ("m", texts.MAYBE_BUTTON), ("n", texts.NO_BUTTON))
+    ]
+    manage = InlineKeyboardButton(
+        texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
+    )
+    return InlineKeyboardMarkup([answers, [calendar, manage]])
 
 
 def open_private(
@@ -105,7 +117,7 @@ def pick_field(link_id: str) -> InlineKeyboardMarkup:
         InlineKeyboardButton(texts.FIELD_LABELS[field], callback_data=_data(EDIT_FIELD, field, link_id))
         for field in EDITABLE_FIELDS
     ]
-    return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:4], buttons[4:]])
 
 
 def confirm_delete(link_id: str) -> InlineKeyboardMarkup:

@@ -50,8 +50,17 @@ def part_error(part: str, message: str) -> str:
     return f"⚠️ {esc(message)}\n\nExample: <code>{esc(EXAMPLE_NEWEVENT)}</code>"
 
 
+NAMES_IN_GROUP = 10
+NAMES_IN_PRIVATE = 200
+
+
 def card(
-    event: EventView, bot_username: str, *, now: datetime | None = None, viewer_timezone: str | None = None
+    event: EventView,
+    bot_username: str,
+    *,
+    now: datetime | None = None,
+    viewer_timezone: str | None = None,
+    all_names: bool = False,
 ) -> str:
     """Render an event card that always fits one message: the description gives way, never the link."""
     link = deep_link(bot_username, event.link_id)
@@ -67,12 +76,52 @@ def card(
         lines.append(f"    ({esc(dates.format_when(event.starts_at, viewer_timezone))} your time)")
     if event.location:
         lines.append(f"📍 {esc(event.location)}")
+    answers = _answers(event, NAMES_IN_PRIVATE if all_names else NAMES_IN_GROUP)
+    if answers:
+        lines.append("\n" + answers)
     tail = f"\n🔗 {link}"
     body = "\n".join(lines)
     if event.description:
         room = MAX_MESSAGE - len(body) - len(tail) - 4
-        lines.append("\n" + _fit(event.description, room))
+        if room > 20:
+            lines.append("\n" + _fit(event.description, room))
     return "\n".join(lines) + "\n" + tail
+
+
+def _answers(event: EventView, names_shown: int) -> str:
+    """Who answered; past ``names_shown`` a list collapses to its count, so big events stay readable."""
+    summary = event.rsvps
+    seats = f"/{event.capacity}" if event.capacity else ""
+    lines = []
+    for emoji, label, people, limit in (
+        ("✅", "Going", summary.going, seats),
+        ("🤔", "Maybe", summary.maybe, ""),
+        ("⏳", "Waitlist", summary.waiting, ""),
+    ):
+        if not people and not (label == "Going" and event.capacity):
+            continue
+        line = f"{emoji} {label} ({len(people)}{limit})"
+        if people and len(people) <= names_shown:
+            line += ": " + _names([person.name for person in people])
+        lines.append(line)
+    if summary.no_count:
+        lines.append(f"❌ Can't go ({summary.no_count})")
+    return "\n".join(lines)
+
+
+NAMES_BUDGET = 900  # characters per list, so three full lists, title and place still fit one message
+
+
+def _names(names: list[str]) -> str:
+    shown: list[str] = []
+    used = 0
+    for name in names:
+        piece = esc(name[:40])
+        if used + len(piece) + 2 > NAMES_BUDGET:
+            return ", ".join(shown) + f" and {len(names) - len(shown)} more"
+        shown.append(piece)
+        used += len(piece) + 2
+    return ", ".join(shown)
 
 
 def _fit(text: str, room: int) -> str:
@@ -159,8 +208,17 @@ ASK_VALUE = {
     "when": "Send the new date and time, e.g. <i>Sat 20:00</i> or <i>2026-12-05 19:30</i> ({zone}).",
     "location": "Send the new place, or <code>-</code> to remove it.",
     "description": "Send the new details, or <code>-</code> to remove them.",
+    "capacity": "How many people can come? Send a number, or <code>0</code> for no limit.",
+    "reminders": "When should I remind people? E.g. <code>1d 1h</code> or <code>30m</code>, or <code>off</code>.",
 }
-FIELD_LABELS = {"title": "Title", "when": "When", "location": "Place", "description": "Details"}
+FIELD_LABELS = {
+    "title": "Title",
+    "when": "When",
+    "location": "Place",
+    "description": "Details",
+    "capacity": "Seats",
+    "reminders": "Reminders",
+}
 UPDATED = "✏️ Updated. The card below, and every copy I posted, now shows the change."
 CONFIRM_DELETE = "Cancel <b>{title}</b> for everyone? Its cards will say it was cancelled."
 DELETE_YES = "Yes, cancel it"
@@ -197,6 +255,27 @@ TIMEZONE_SHOW = (
 )
 TIMEZONE_SET = "🌍 Timezone set to <b>{zone}</b> (now {now}). New events here use it."
 TIMEZONE_ADMINS_ONLY = "Only the group's admins can change its timezone."
+
+GOING_BUTTON = "✅ Going"
+MAYBE_BUTTON = "🤔 Maybe"
+NO_BUTTON = "❌ Can't go"
+CALENDAR_BUTTON = "📅 Add to calendar"
+RSVP_ANSWERED = {
+    "going": "You're going ✅",
+    "maybe": "Marked as maybe 🤔",
+    "no": "Got it, you can't go.",
+    "waiting": "The event is full: you're on the waitlist, number {position}. I'll tell you if a seat frees up.",
+}
+PROMOTED = "🎉 A seat freed up: you're now going to <b>{title}</b> ({when}).\n{link}"
+REMINDER = "⏰ Reminder: <b>{title}</b> starts {delta}, {when}.{place}\n{link}"
+CALENDAR_SENT = "Open the file to add <b>{title}</b> to your calendar, or use Google Calendar:"
+GOOGLE_BUTTON = "Google Calendar"
+REMINDERS_SHOW = "⏰ Reminders for <b>{title}</b>: {which}.\nChange: <code>/reminders {link} 1d 2h</code>, or <code>/reminders {link} off</code>."
+REMINDERS_SET = "⏰ Reminders for <b>{title}</b>: {which}."
+REMINDERS_USAGE = "Usage: <code>/reminders LINK 1d 1h</code> (days, hours, minutes before the start), or <code>/reminders LINK off</code>."
+CAPACITY_SET = "👥 <b>{title}</b>: {which}."
+INLINE_NO_EVENTS = "You have no upcoming events"
+INLINE_CREATE_HINT = "Create one in a private chat with /newevent"
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 STALE_BUTTON = "This button is no longer valid."

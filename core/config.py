@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     log_level: str = "INFO"
+    # How often the bot looks for due reminders, and the least time between two edits of one card.
+    reminder_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    card_edit_interval_seconds: float = Field(default=3.0, ge=0, le=60)
 
     @field_validator("database_url")
     @classmethod

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.errors import InvalidField
 from core.events import EventView, clean_reminders, format_reminder_minutes
 from core.service import Credentials, _find, _find_editable, _now, _view, schedule_reminders
 from core.storage.models import ReminderDelivery
@@ -100,3 +102,34 @@ async def pending_reminders(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[dat
     async with uow:
         event = await _find(uow, link_id)
         return [r.due_at for r in await uow.reminders.pending_for(event.id)]
+
+
+_OFFSET_RE = re.compile(r"(\d{1,4})\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?)\b")
+_UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1}
+_OFF_WORDS = {"off", "none", "no", "-", "0"}
+
+
+def parse_offsets(text: str) -> tuple[int, ...]:
+    """Read "1d 2h 30m" (each one a separate reminder) or "off"; raise ``InvalidField`` otherwise."""
+    cleaned = text.strip().lower()
+    if cleaned in _OFF_WORDS:
+        return ()
+    found = _OFFSET_RE.findall(cleaned)
+    leftover = _OFFSET_RE.sub("", cleaned).replace(",", " ").replace("and", " ").strip()
+    if not found or leftover:
+        raise InvalidField("reminders", "say how long before the start, e.g. “1d 1h” or “30m”, or “off”.")
+    return clean_reminders(tuple(int(number) * _UNIT_MINUTES[unit[0]] for number, unit in found))
+
+
+def describe_offsets(minutes: tuple[int, ...]) -> str:
+    """ "1 day and 1 hour before the start", or "off"."""
+    if not minutes:
+        return "off"
+    parts = []
+    for total in minutes:
+        days, rest = divmod(total, 1440)
+        hours, mins = divmod(rest, 60)
+        units = [(days, "day"), (hours, "hour"), (mins, "minute")]
+        parts.append(" ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n))
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{joined} before the start"

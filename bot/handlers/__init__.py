@@ -6,19 +6,22 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
 from bot import keyboards
-from bot.handlers import basics, conversation, create, errors, guards, manage
+from bot.handlers import basics, conversation, create, errors, guards, inline, manage, rsvp
 
 # Only new messages: edited ones would otherwise run a command a second time.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 PRIVATE = NEW_MESSAGES & filters.ChatType.PRIVATE
 WIZARD_BUTTONS = f"^({keyboards.WIZARD_CREATE}|{keyboards.WIZARD_CANCEL})$"
+RSVP_BUTTONS = f"^{keyboards.RSVP}:"
 
 COMMANDS = {
     "start": basics.start,
@@ -30,6 +33,7 @@ COMMANDS = {
     "newcode": manage.newcode,
     "myevents": manage.myevents,
     "timezone": manage.timezone,
+    "reminders": manage.reminders_command,
 }
 
 
@@ -45,5 +49,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("skip", conversation.skip, filters=PRIVATE))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text))
     application.add_handler(CallbackQueryHandler(conversation.on_wizard_button, pattern=WIZARD_BUTTONS))
+    application.add_handler(CallbackQueryHandler(rsvp.on_rsvp, pattern=RSVP_BUTTONS))
     application.add_handler(CallbackQueryHandler(manage.on_button))
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
+    application.add_handler(ChosenInlineResultHandler(inline.on_chosen_inline_result))
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
-from bot.handlers import create, manage
+from bot.handlers import calendar, create, manage
 from bot.handlers.common import extract_link, is_private, reply
 from core import service
 
@@ -31,6 +31,8 @@ async def start(update: Update, context: SkedjitContext) -> None:
         await _claim(update, context, payload.removeprefix(keyboards.CLAIM_PREFIX))
     elif payload.startswith(keyboards.MANAGE_PREFIX) and (link := extract_link(payload[2:])):
         await manage.open_menu(update, context, link, then="manage")
+    elif payload.startswith(keyboards.CALENDAR_PREFIX) and (link := extract_link(payload[4:])):
+        await calendar.send_calendar(update, context, link)
     elif payload == keyboards.NEW_PAYLOAD:
         await create.start_wizard(update, context)
     elif link := extract_link(payload):

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from telegram import Update
 
 from bot import cards, keyboards, texts
-from bot.context import SkedjitContext
+from bot.context import BotData, SkedjitContext
+from bot.handlers import rsvp
 from bot.handlers.common import command_args, credentials, extract_link, is_private, reply
-from core import codes, dates, service
-from core.errors import NotAllowed
-from core.events import EventView
+from core import attendance, codes, dates, reminders, service
+from core.errors import InvalidField, NotAllowed
+from core.events import Attendee, EventView
+from core.service import Credentials
 
 UNLOCK = "unlock"
 EDIT_VALUE = "edit_value"
@@ -27,6 +29,11 @@ FIELD_ALIASES = {
     "details": "description",
     "description": "description",
     "desc": "description",
+    "capacity": "capacity",
+    "seats": "capacity",
+    "limit": "capacity",
+    "reminders": "reminders",
+    "reminder": "reminders",
 }
 CLEAR = "-"
 
@@ -117,7 +124,7 @@ async def apply_edit(update: Update, context: SkedjitContext, link: str, field: 
     if field in ("location", "description") and value == CLEAR:
         value = ""
     try:
-        event = await service.update_event(data.uow(), link, credentials(update), **{field: value})  # type: ignore[arg-type]
+        event, promoted = await _change(data, link, credentials(update), field, value)
     except NotAllowed:
         if is_private(update):
             await open_menu(update, context, link, then="edit")
@@ -131,7 +138,57 @@ async def apply_edit(update: Update, context: SkedjitContext, link: str, field: 
     await reply(update, texts.UPDATED)
     assert update.effective_message is not None
     await cards.reply_card(update.effective_message, data, event)
-    await cards.refresh_cards(context.bot, data, event)
+    cards.schedule_refresh(context.bot, data, event.link_id)
+    for person in promoted:
+        await rsvp.tell_promoted(context, person.user_id, event)
+
+
+async def _change(
+    data: BotData, link: str, who: Credentials, field: str, value: str
+) -> tuple[EventView, tuple[Attendee, ...]]:
+    if field == "capacity":
+        outcome = await attendance.set_capacity(data.uow(), link, who, _parse_capacity(value))
+        return outcome.event, outcome.promoted
+    if field == "reminders":
+        await reminders.set_reminders(data.uow(), link, who, reminders.parse_offsets(value))
+        return await service.get_event(data.uow(), link), ()
+    return await service.update_event(data.uow(), link, who, **{field: value}), ()  # type: ignore[arg-type]
+
+
+def _parse_capacity(value: str) -> int:
+    if value.lower() in ("", "none", "off", "no limit", "unlimited"):
+        return 0
+    if not value.isdigit():
+        raise InvalidField("capacity", "send a number of seats, or 0 for no limit.")
+    return int(value)
+
+
+async def reminders_command(update: Update, context: SkedjitContext) -> None:
+    """Shows an event's reminders, or changes them: /reminders LINK 1d 1h, or off."""
+    assert update.effective_message is not None
+    link, code, rest = _split_link_and_code(command_args(update.effective_message))
+    if link is None:
+        await reply(update, texts.REMINDERS_USAGE)
+        return
+    if rest:
+        if code is not None:
+            assert update.effective_user is not None and update.effective_chat is not None
+            await service.unlock_event(
+                context.bot_data.uow(),
+                link,
+                code,
+                user_id=update.effective_user.id,
+                chat_id=update.effective_chat.id,
+            )
+        await apply_edit(update, context, link, "reminders", rest)
+        return
+    event = await service.get_event(context.bot_data.uow(), link)
+    await reply(
+        update,
+        texts.REMINDERS_SHOW.format(
+            title=texts.esc(event.title), which=reminders.describe_offsets(event.reminder_minutes), link=link
+        ),
+    )
 
 
 async def _group_check_creator(update: Update, context: SkedjitContext, link: str, usage: str) -> bool:
@@ -243,7 +300,7 @@ async def on_button(update: Update, context: SkedjitContext) -> None:
         event = await service.delete_event(data.uow(), link, credentials(update))
         await query.answer("Cancelled")
         await query.edit_message_text(texts.DELETED.format(title=texts.esc(event.title)), parse_mode="HTML")
-        await cards.refresh_cards(context.bot, data, event)
+        cards.schedule_refresh(context.bot, data, event.link_id)
         return
     if not is_private(update):
         await query.answer(texts.PRIVATE_ONLY, show_alert=True)

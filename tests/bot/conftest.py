@@ -44,6 +44,7 @@ class BotHarness:
         while updates := self.fake.take_updates():
             for raw in updates:
                 await self.app.process_update(Update.de_json(raw, self.app.bot))
+            await self.app.bot_data.refresher.drain()
 
     async def send(self, user: dict, chat: dict, text: str) -> dict:
         message = self.fake.user_sends(user, chat, text)
@@ -73,6 +74,10 @@ class BotHarness:
                 return button
         raise AssertionError(f"no button with {label_part!r} in {self.buttons(message)}")
 
+    def card_in(self, chat: dict) -> dict:
+        """The newest event card in ``chat``."""
+        return [m for m in self.fake.messages_in(chat) if "🔗" in m["text"]][-1]
+
     def link_of(self, card: dict) -> str:
         url = self.button(card, "Manage")["url"]
         return url.rsplit("m_", 1)[1]
@@ -94,9 +99,11 @@ async def harness(
         database_url=f"sqlite+aiosqlite:///{db}",
         bcrypt_rounds=4,
         default_timezone="Europe/Paris",
+        card_edit_interval_seconds=0,
     )
+    # No outgoing rate limiter: it would hold a test sending 21 messages into one group for a minute.
     application = build_application(
-        settings, request=FakeRequest(fake), get_updates_request=FakeRequest(fake)
+        settings, request=FakeRequest(fake), get_updates_request=FakeRequest(fake), rate_limit=False
     )
     async with application:
         await application.post_init(application)  # type: ignore[misc]

@@ -102,7 +102,8 @@ async def test_delete_asks_for_confirmation_and_marks_every_card_cancelled(
     for chat in (group, bob):
         card = next(m for m in harness.fake.messages_in(chat) if "🔗" in m["text"])
         assert card["text"].startswith("❌ Cancelled: Pizza night")
-        assert not harness.buttons(card)
+        # No answers or management any more; the calendar file now says CANCELLED.
+        assert [b["text"] for b in harness.buttons(card)] == ["📅 Add to calendar"]
     await harness.send(alice, group, f"/editevent {link} title Back")
     assert "cancelled" in harness.last(group)["text"]
 

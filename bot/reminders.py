@@ -1,0 +1,77 @@
+"""The reminder loop: claim what is due, post it where the card is and to those going, once each."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+
+from bot import texts
+from bot.context import BotData
+from core import dates, reminders
+from core.reminders import DueReminder
+
+log = logging.getLogger(__name__)
+BATCH = 100
+SEND_ATTEMPTS = 4
+RETRY_BACKOFF = 1.0
+
+
+async def _send_with_retries(bot: Bot, chat_id: int, text: str) -> None:
+    """Send, retrying Telegram's 5xx and connection errors; the rate limiter already handles 429."""
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            await bot.send_message(chat_id, text, parse_mode="HTML", disable_web_page_preview=True)
+            return
+        except TimedOut:
+            # The message may have arrived; sending again could show it twice.
+            raise
+        except NetworkError:
+            if attempt == SEND_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(RETRY_BACKOFF * 2**attempt)
+
+
+def reminder_text(data: BotData, due: DueReminder, now: datetime) -> str:
+    event = due.event
+    place = f"\n📍 {texts.esc(event.location)}" if event.location else ""
+    return texts.REMINDER.format(
+        title=texts.esc(event.title),
+        delta=texts.esc(dates.describe_delta(event.starts_at, now)),
+        when=texts.esc(dates.format_when(event.starts_at, event.timezone)),
+        place=place,
+        link=texts.deep_link(data.bot_username, event.link_id),
+    )
+
+
+async def send_due_reminders(bot: Bot, data: BotData, *, now: datetime | None = None) -> int:
+    """Send every reminder due at ``now``; return how many messages went out."""
+    sent = 0
+    while True:
+        moment = now or datetime.now(UTC)
+        batch = await reminders.claim_due(data.uow(), now=moment, limit=BATCH)
+        for due in batch:
+            sent += await _send_one(bot, data, due, moment)
+        if len(batch) < BATCH:
+            return sent
+
+
+async def _send_one(bot: Bot, data: BotData, due: DueReminder, now: datetime) -> int:
+    text = reminder_text(data, due, now)
+    sent = 0
+    for chat_id in (*due.chat_ids, *due.going_user_ids):
+        if not await reminders.start_delivery(data.uow(), due.reminder_id, chat_id):
+            continue
+        try:
+            await _send_with_retries(bot, chat_id, text)
+            sent += 1
+        except (Forbidden, BadRequest) as exc:
+            # Blocked, never opened the bot, or removed from the group: nothing to retry.
+            log.info("reminder %s not delivered to a chat: %s", due.reminder_id, exc.message)
+        except TelegramError as exc:
+            log.warning("reminder %s: sending failed: %s", due.reminder_id, exc)
+    await reminders.finish(data.uow(), due.reminder_id, now=now)
+    return sent
