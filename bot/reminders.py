@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import texts
 from bot.context import BotData
+from bot.sending import send_important
 from core import dates, reminders
 from core.reminders import DueReminder
 
 log = logging.getLogger(__name__)
 BATCH = 100
-SEND_ATTEMPTS = 4
-RETRY_BACKOFF = 1.0
-
-
-async def _send_with_retries(bot: Bot, chat_id: int, text: str) -> None:
-    """Send, retrying Telegram's 5xx and connection errors; the rate limiter already handles 429."""
-    for attempt in range(SEND_ATTEMPTS):
-        try:
-            await bot.send_message(chat_id, text, parse_mode="HTML", disable_web_page_preview=True)
-            return
-        except TimedOut:
-            # The message may have arrived; sending again could show it twice.
-            raise
-        except NetworkError:
-            if attempt == SEND_ATTEMPTS - 1:
-                raise
-            await asyncio.sleep(RETRY_BACKOFF * 2**attempt)
 
 
 def reminder_text(data: BotData, due: DueReminder, now: datetime) -> str:
@@ -66,7 +49,7 @@ async def _send_one(bot: Bot, data: BotData, due: DueReminder, now: datetime) ->
         if not await reminders.start_delivery(data.uow(), due.reminder_id, chat_id):
             continue
         try:
-            await _send_with_retries(bot, chat_id, text)
+            await send_important(bot, chat_id, text)
             sent += 1
         except (Forbidden, BadRequest) as exc:
             # Blocked, never opened the bot, or removed from the group: nothing to retry.

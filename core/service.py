@@ -76,6 +76,7 @@ class Credentials:
 class CreatedEvent:
     event: EventView
     secret_code: str
+    repeated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +150,16 @@ async def create_event(
     chat_id: int | None = None,
     rounds: int = 12,
     now: datetime | None = None,
+    origin: str | None = None,
 ) -> CreatedEvent:
-    """Create an event; its secret code is returned here and never again."""
+    """Create an event; its secret code is returned here and never again.
+
+    ``origin`` identifies the request (e.g. "chat:message"). Asked again with the same origin, this
+    returns the event made the first time, marked ``repeated`` and without a code.
+    """
     now = _now(now)
+    if origin is not None and (earlier := await _created_from(uow, origin)) is not None:
+        return earlier
     fields = {
         "title": clean_title(title),
         "description": clean_description(description),
@@ -165,6 +173,7 @@ async def create_event(
         for _attempt in range(LINK_ATTEMPTS):
             event = Event(
                 link_id=codes.new_link_id(),
+                origin=origin,
                 starts_at=starts_at,
                 creator_user_id=creator_user_id,
                 chat_id=chat_id,
@@ -177,18 +186,35 @@ async def create_event(
                 async with uow.session.begin_nested():
                     await uow.events.add(event)
             except IntegrityError as exc:
-                if not _is_link_collision(exc):
+                if origin is not None and _violates(exc, "origin"):
+                    break  # the same request, being handled at this moment by another process
+                if not _violates(exc, "link_id"):
                     raise
                 continue
-            await schedule_reminders(uow, event, now)
-            await uow.commit()
-            return CreatedEvent(_view(event), secret_code)
-    raise RuntimeError(f"no free link id after {LINK_ATTEMPTS} attempts")
+            else:
+                await schedule_reminders(uow, event, now)
+                await uow.commit()
+                return CreatedEvent(_view(event), secret_code)
+            break
+        else:
+            raise RuntimeError(f"no free link id after {LINK_ATTEMPTS} attempts")
+    earlier = await _created_from(uow, origin or "")
+    if earlier is None:
+        raise RuntimeError("an event with this origin vanished")
+    return earlier
 
 
-def _is_link_collision(exc: IntegrityError) -> bool:
+async def _created_from(uow: SqlAlchemyUnitOfWork, origin: str) -> CreatedEvent | None:
+    async with uow:
+        event = await uow.events.get_by_origin(origin)
+        if event is None:
+            return None
+        return CreatedEvent(_view(event, await uow.rsvps.for_event(event.id)), "", repeated=True)
+
+
+def _violates(exc: IntegrityError, column: str) -> bool:
     text = str(exc.orig)
-    return "uq_events_link_id" in text or "events.link_id" in text
+    return f"uq_events_{column}" in text or f"events.{column}" in text
 
 
 async def schedule_reminders(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime) -> None:
@@ -464,6 +490,11 @@ async def record_card(
                 )
             )
             await uow.commit()
+
+
+async def card_posted_in(uow: SqlAlchemyUnitOfWork, link_id: str, chat_id: int) -> bool:
+    """Tell whether the event's card was already posted in ``chat_id``."""
+    return any(card.chat_id == chat_id for card in await posted_cards(uow, link_id))
 
 
 async def posted_cards(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[CardRef]:

@@ -135,6 +135,7 @@ async def on_wizard_button(update: Update, context: SkedjitContext) -> None:
         creator_user_id=user.id,
         chat_id=chat_id,
         rounds=data.settings.bcrypt_rounds,
+        origin=f"wizard:{chat_id}:{query.message.message_id}",
     )
     await query.answer("Created")
     await query.edit_message_reply_markup(None)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update, User
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 
 from bot import cards, keyboards, texts
 from bot.context import BotData, SkedjitContext
 from bot.handlers.common import command_args, is_anonymous_admin, is_private, reply
+from bot.sending import send_important
 from core import service
 from core.errors import InvalidField
 from core.events import LOCATION_MAX
@@ -80,6 +81,7 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
             creator_user_id=user.id,
             chat_id=message.chat_id,
             rounds=data.settings.bcrypt_rounds,
+            origin=f"{message.chat_id}:{message.message_id}",
         )
     except InvalidField as exc:
         await reply(update, texts.part_error(exc.field, exc.message))
@@ -101,17 +103,28 @@ async def publish(
 ) -> None:
     """Posts the new card where it was asked for, and gets the secret code to its creator privately."""
     data = context.bot_data
+    link = created.event.link_id
+    if created.repeated:
+        # Telegram delivered this request again (a webhook retry, or polling after a crash).
+        if await service.card_posted_in(data.uow(), link, message.chat_id):
+            return  # it was fully answered the first time
+        await cards.reply_card(message, data, created.event)
+        # The first attempt's code may never have reached anyone: offer a fresh one, to the creator only.
+        await offer_claim(message, data, link, user.id, user.mention_html())
+        return
     await cards.reply_card(message, data, created.event)
+    code_text = texts.code_dm(created.event, created.secret_code)
     if message.chat.type == "private":
-        await message.reply_html(texts.code_dm(created.event, created.secret_code), do_quote=False)
+        await send_important(context.bot, message.chat_id, code_text)
         return
     try:
-        await context.bot.send_message(
-            user.id, texts.code_dm(created.event, created.secret_code), parse_mode="HTML"
-        )
+        await send_important(context.bot, user.id, code_text)
     except Forbidden:
         # The creator never opened a private chat with the bot; give them a one-time way to collect it.
-        await offer_claim(message, data, created.event.link_id, user.id, user.mention_html())
+        await offer_claim(message, data, link, user.id, user.mention_html())
+    except TelegramError as exc:
+        log.warning("the secret code of %s could not be sent: %s", link, exc)
+        await offer_claim(message, data, link, user.id, user.mention_html())
 
 
 async def offer_claim(message: Message, data: BotData, link_id: str, user_id: int, mention: str) -> None:

@@ -77,6 +77,9 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Where the request to create it came from ("chat:message"); unique, so a repeated update
+    # (a webhook retry, or polling after a crash) finds the event instead of making a second one.
+    origin: Mapped[str | None] = mapped_column(String(64), unique=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
     # Minutes before the start, comma-separated ("1440,60"); empty means no reminders.
     reminder_minutes: Mapped[str] = mapped_column(String(64), default="1440,60", server_default="1440,60")

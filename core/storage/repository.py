@@ -40,6 +40,9 @@ class EventRepository:
     async def get(self, event_id: int) -> Event | None:
         return await self.session.get(Event, event_id)
 
+    async def get_by_origin(self, origin: str) -> Event | None:
+        return (await self.session.scalars(select(Event).where(Event.origin == origin))).one_or_none()
+
     async def list_by_creator(self, user_id: int, *, starting_after: datetime, limit: int) -> Sequence[Event]:
         query = (
             select(Event)

@@ -135,3 +135,33 @@ async def test_an_anonymous_admin_is_asked_to_create_from_a_private_chat(harness
     assert "anonymous admin" in reply["text"]
     assert "Secret meeting" not in reply["text"]
     assert harness.button(reply, "private")["url"].endswith("?start=new")
+
+
+async def test_a_repeated_update_creates_no_second_event_and_no_second_card(harness: BotHarness, alice, group):
+    from telegram import Update
+
+    await harness.send(alice, alice, "/start")
+    harness.fake.user_sends(alice, group, "/newevent 2031-12-05 19:30 | Once")
+    [raw] = harness.fake.take_updates()
+    for _ in range(2):  # as a webhook retry, or polling after a crash, would deliver it
+        await harness.app.process_update(Update.de_json(raw, harness.app.bot))
+    assert [t for t in harness.said(group) if "Once" in t] == [harness.said(group)[0]]
+    assert len(harness.said(group)) == 1
+    assert sum(bool(CODE_RE.search(t)) for t in harness.said(alice)) == 1
+    await harness.send(alice, alice, "/myevents")
+    assert harness.last(alice)["text"].count("Once") == 1
+
+
+async def test_a_secret_code_survives_telegram_hiccups_without_being_sent_twice(
+    harness: BotHarness, alice, group, monkeypatch
+):
+    import bot.sending
+
+    monkeypatch.setattr(bot.sending, "RETRY_BACKOFF", 0.01)
+    await harness.send(alice, alice, "/start")
+    harness.fake.fail_next("sendMessage", 502, "Bad Gateway", count=3, chat_id=alice["id"])
+    await harness.send(alice, group, "/newevent 2031-12-05 19:30 | Flaky")
+    failed = [c for c in harness.fake.calls("sendMessage") if c.params["chat_id"] == alice["id"] and c.status == 502]
+    assert len(failed) == 3
+    assert sum(bool(CODE_RE.search(t)) for t in harness.said(alice)) == 1
+    assert not any("couldn't message you" in t for t in harness.said(group))

@@ -106,3 +106,22 @@ async def test_many_people_racing_for_the_last_seats_never_overfill_the_event(co
     assert sorted(o.status for o in outcomes).count(WAITING) == 9
     event = await service.get_event(committing_uow_factory(), link)
     assert len(event.rsvps.going) == 3 and len(event.rsvps.waiting) == 9
+
+
+async def test_the_same_request_handled_by_two_processes_at_once_creates_one_event(committing_uow_factory):
+    results = await asyncio.gather(
+        *(
+            service.create_event(
+                committing_uow_factory(),
+                title="Retried",
+                when=datetime.now(UTC) + timedelta(days=2),
+                timezone="UTC",
+                creator_user_id=CREATOR,
+                rounds=ROUNDS,
+                origin="-100:7",
+            )
+            for _ in range(4)
+        )
+    )
+    assert len({r.event.link_id for r in results}) == 1
+    assert sum(not r.repeated for r in results) == 1

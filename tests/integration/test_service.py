@@ -391,3 +391,15 @@ async def test_an_unlock_lets_a_code_holder_manage_in_that_private_chat_only(uow
         )
     with pytest.raises(NotAllowed):
         await service.can_manage(uow, link, Credentials(user_id=9, chat_id=STRANGER))
+
+
+async def test_the_same_request_twice_creates_one_event(uow):
+    first = await create(uow, origin="-100123:42")
+    again = await create(uow, origin="-100123:42", title="Different text, same message")
+    assert not first.repeated and first.secret_code
+    assert again.repeated and again.secret_code == ""
+    assert again.event.link_id == first.event.link_id
+    assert again.event.title == "Pizza night"
+    assert await count_events(uow) == 1
+    other = await create(uow, origin="-100123:43")
+    assert other.event.link_id != first.event.link_id

@@ -278,6 +278,7 @@ class _SlidingWindow:
 class _PendingFailure:
     error: ApiError
     remaining: int
+    chat_id: int | None = None
 
 
 _API_METHODS: dict[str, str] = {}
@@ -500,8 +501,13 @@ class FakeTelegram:
         description: str | None = None,
         retry_after: int | None = None,
         count: int = 1,
+        *,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` ("*" = any) fail with this error."""
+        """Make the next ``count`` calls of ``method`` ("*" = any) fail with this error.
+
+        With ``chat_id``, only calls addressed to that chat count and fail.
+        """
         if error_code == 429 and retry_after is None:
             retry_after = 1
         if description is None:
@@ -511,7 +517,7 @@ class FakeTelegram:
                 description = DEFAULT_DESCRIPTIONS.get(error_code, "Error")
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         error = ApiError(error_code, description, parameters)
-        self._failures.setdefault(method.lower(), deque()).append(_PendingFailure(error, count))
+        self._failures.setdefault(method.lower(), deque()).append(_PendingFailure(error, count, chat_id))
 
     def rate_limits(self, enabled: bool = True, limits: RateLimits | None = None) -> None:
         """Turn flood control (429 with retry_after) on or off for send*/edit* methods."""
@@ -759,7 +765,7 @@ class FakeTelegram:
             call.params = normalize_params(call.params)
             if error is not None:
                 raise error
-            self._raise_injected_failure(method)
+            self._raise_injected_failure(method, call.params)
             self._check_rate_limit(method, call.params)
             result = getattr(self, handler)(call.params, call.files)
             call.status, call.response = 200, {"ok": True, "result": copy.deepcopy(result)}
@@ -1463,11 +1469,13 @@ class FakeTelegram:
 
     # -- internals: faults and flood control -----------------------------------------------
 
-    def _raise_injected_failure(self, method: str) -> None:
+    def _raise_injected_failure(self, method: str, params: JsonDict | None = None) -> None:
         for key in (method.lower(), "*"):
             queue = self._failures.get(key)
             if queue:
                 pending = queue[0]
+                if pending.chat_id is not None and (params or {}).get("chat_id") != pending.chat_id:
+                    continue
                 pending.remaining -= 1
                 if pending.remaining <= 0:
                     queue.popleft()
