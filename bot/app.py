@@ -11,6 +11,7 @@ from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.context import BotData, SkedjitContext
+from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
 from core import dates
 from core.config import Settings
@@ -51,6 +52,7 @@ def build_application(
     """Return a ready-to-run Application; ``request`` replaces the network in tests."""
     builder = (
         ApplicationBuilder()
+        .application_class(LoggingApplication)
         .token(settings.require_token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))

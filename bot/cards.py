@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
@@ -64,45 +62,6 @@ async def refresh_cards(bot: Bot, data: BotData, link_id: str) -> int:
             log.info("forgetting a card of %s: %s", link_id, exc.message)
             await service.forget_card(data.uow(), card)
     return changed
-
-
-class CardRefresher:
-    """Coalesces card updates per event: at most one edit round per ``interval`` seconds.
-
-    The first change shows at once; changes during the pause are folded into one more round at its
-    end, which reads the event afresh, so the last state is always the one shown. With the default
-    3 s this keeps a busy card within Telegram's 20 messages a minute per group.
-    """
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._running: dict[str, asyncio.Task[None]] = {}
-        self._dirty: set[str] = set()
-
-    def request(self, link_id: str, refresh: Callable[[], Awaitable[object]]) -> None:
-        if link_id in self._running:
-            self._dirty.add(link_id)
-            return
-        self._running[link_id] = asyncio.create_task(self._run(link_id, refresh))
-
-    async def _run(self, link_id: str, refresh: Callable[[], Awaitable[object]]) -> None:
-        try:
-            while True:
-                self._dirty.discard(link_id)
-                try:
-                    await refresh()
-                except Exception:
-                    log.exception("refreshing the cards of %s failed", link_id)
-                await asyncio.sleep(self.interval)
-                if link_id not in self._dirty:
-                    return
-        finally:
-            del self._running[link_id]
-
-    async def drain(self) -> None:
-        """Wait until every pending refresh has run (tests, and graceful shutdown)."""
-        while self._running:
-            await asyncio.gather(*self._running.values(), return_exceptions=True)
 
 
 def schedule_refresh(bot: Bot, data: BotData, link_id: str) -> None:

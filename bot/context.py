@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.throttle import CardRefresher, FloodGuard
 from core.config import Settings
 from core.storage.engine import SessionFactory
 from core.storage.uow import SqlAlchemyUnitOfWork
-
-if TYPE_CHECKING:
-    from bot.cards import CardRefresher
 
 
 @dataclass
@@ -25,10 +22,9 @@ class BotData:
     session_factory: SessionFactory | None = None
     bot_username: str = ""
     refresher: CardRefresher = field(init=False)
+    flood_guard: FloodGuard = field(default_factory=FloodGuard)
 
     def __post_init__(self) -> None:
-        from bot.cards import CardRefresher  # cards imports this module
-
         self.refresher = CardRefresher(self.settings.card_edit_interval_seconds)
 
     def uow(self) -> SqlAlchemyUnitOfWork:

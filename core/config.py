@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     log_level: str = "INFO"
+    # Webhook mode: Telegram posts updates to WEBHOOK_URL; the bot listens on PORT.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    listen: str = "0.0.0.0"
     # How often the bot looks for due reminders, and the least time between two edits of one card.
     reminder_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     card_edit_interval_seconds: float = Field(default=3.0, ge=0, le=60)
@@ -78,6 +84,19 @@ class Settings(BaseSettings):
                 "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather and put its token in .env"
             )
         return token
+
+    def require_webhook(self) -> tuple[str, str]:
+        """Return the webhook URL and secret, or stop with a line saying what is missing."""
+        url = (self.webhook_url or "").strip()
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not url.startswith("https://"):
+            raise ConfigError("Webhook mode needs WEBHOOK_URL, the public https:// address Telegram posts to")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ConfigError(
+                "Webhook mode needs WEBHOOK_SECRET: 16-256 characters of A-Z, a-z, 0-9, _ and - "
+                '(e.g. python -c "import secrets; print(secrets.token_urlsafe(32))")'
+            )
+        return url, secret
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
+from bot import keyboards, observe
 from bot.handlers import basics, conversation, create, errors, guards, inline, manage, rsvp
 
 # Only new messages: edited ones would otherwise run a command a second time.
@@ -38,7 +38,8 @@ COMMANDS = {
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(TypeHandler(Update, guards.drop_unhandled_kinds), group=-2)
+    application.add_handler(TypeHandler(Update, guards.drop_unhandled_kinds), group=-3)
+    application.add_handler(MessageHandler(NEW_MESSAGES & filters.COMMAND, observe.brake_floods), group=-2)
     application.add_handler(
         MessageHandler(NEW_MESSAGES & filters.ChatType.GROUPS & filters.TEXT, guards.refuse_codes_in_groups),
         group=-1,

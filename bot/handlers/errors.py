@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from bot import keyboards, texts
 from bot.context import SkedjitContext
+from bot.observe import record_outcome
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ async def on_error(update: object, context: SkedjitContext) -> None:
     """Logs the error, then tells the user something useful without any internals."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    record_outcome(type(error).__name__)
     if isinstance(error, DomainError):
         log.info("update %s: %s: %s", update_id, type(error).__name__, error.message)
         text = error.message

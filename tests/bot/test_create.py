@@ -137,7 +137,9 @@ async def test_an_anonymous_admin_is_asked_to_create_from_a_private_chat(harness
     assert harness.button(reply, "private")["url"].endswith("?start=new")
 
 
-async def test_a_repeated_update_creates_no_second_event_and_no_second_card(harness: BotHarness, alice, group):
+async def test_a_repeated_update_creates_no_second_event_and_no_second_card(
+    harness: BotHarness, alice, group
+):
     from telegram import Update
 
     await harness.send(alice, alice, "/start")
@@ -161,7 +163,9 @@ async def test_a_secret_code_survives_telegram_hiccups_without_being_sent_twice(
     await harness.send(alice, alice, "/start")
     harness.fake.fail_next("sendMessage", 502, "Bad Gateway", count=3, chat_id=alice["id"])
     await harness.send(alice, group, "/newevent 2031-12-05 19:30 | Flaky")
-    failed = [c for c in harness.fake.calls("sendMessage") if c.params["chat_id"] == alice["id"] and c.status == 502]
+    failed = [
+        c for c in harness.fake.calls("sendMessage") if c.params["chat_id"] == alice["id"] and c.status == 502
+    ]
     assert len(failed) == 3
     assert sum(bool(CODE_RE.search(t)) for t in harness.said(alice)) == 1
     assert not any("couldn't message you" in t for t in harness.said(group))

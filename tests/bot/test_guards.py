@@ -6,6 +6,7 @@ import logging
 
 from telegram.ext import CommandHandler
 
+from bot import texts
 from tests.bot.conftest import BotHarness
 from tests.bot.test_view import make_event
 
@@ -104,3 +105,54 @@ async def test_callback_data_no_button_carries_is_answered_and_ignored(harness: 
     assert "no such event" in harness.fake.callback_answers[-1]["text"].lower()
     await harness.send(alice, alice, f"/event {link}")
     assert "Cancelled" not in harness.last(alice)["text"]
+
+
+async def test_with_the_database_down_the_bot_says_so_and_recovers(harness: BotHarness, alice, group):
+    from core.storage.engine import make_engine, make_session_factory
+
+    data = harness.app.bot_data
+    working = data.session_factory
+    broken = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # nothing listens there
+    data.session_factory = make_session_factory(broken)
+    try:
+        await harness.send(alice, group, "/newevent 2031-12-05 19:30 | During the outage")
+        assert "can't reach my database" in harness.last(group)["text"]
+        await harness.send(alice, alice, "/myevents")
+        assert "can't reach my database" in harness.last(alice)["text"]
+    finally:
+        await broken.dispose()
+        data.session_factory = working
+    await harness.send(alice, group, "/newevent 2031-12-05 19:30 | After the outage")
+    assert "After the outage" in harness.card_in(group)["text"]
+    await harness.send(alice, alice, "/myevents")
+    assert "During the outage" not in harness.last(alice)["text"]
+
+
+async def test_a_flood_of_commands_gets_one_polite_notice(harness: BotHarness, alice, bob, group):
+    for _ in range(20):
+        harness.fake.user_sends(bob, group, "/help")
+    await harness.pump()
+    said = harness.said(group)
+    assert said.count(texts.FLOOD) == 1
+    assert len(said) == 9  # eight answered, then one notice, then silence
+    await harness.send(alice, group, "/help")  # others are not affected
+    assert "/newevent" in harness.last(group)["text"]
+
+
+async def test_each_update_is_logged_once_without_arguments_codes_or_tokens(
+    harness: BotHarness, alice, caplog
+):
+    with caplog.at_level(logging.INFO, logger="skedjit.updates"):
+        await harness.send(alice, alice, "/newevent 2031-12-05 19:30 | Logged")
+        await harness.send(alice, alice, "/start c_SECRETCLAIMTOKEN123")
+        await harness.send(alice, alice, "/editevent Zz9Zz9Zz9Z 7KQF-9XMP-3WTR title x")
+    lines = [r.getMessage() for r in caplog.records if r.name == "skedjit.updates"]
+    assert len(lines) == 3
+    assert "command=/newevent outcome=ok" in lines[0]
+    assert "command=/start outcome=ClaimNotFound" in lines[1]
+    assert "command=/editevent outcome=" in lines[2]
+    assert all("update=" in line and "duration_ms=" in line for line in lines)
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    code = harness.said(alice)[1]
+    for secret in ("SECRETCLAIMTOKEN123", "7KQF-9XMP-3WTR", harness.fake.token, code):
+        assert secret not in everything
