@@ -60,9 +60,10 @@ def find_secret_code(text: str) -> str | None:
     for match in _CODE_IN_TEXT_RE.finditer(text):
         first, separator, second, third = match.groups()
         code = normalise_code(first + second + third)
-        # A 12-letter word ("Celebrations") would normalise too, so an ungrouped candidate must mix in a
-        # digit as the text would; the grouped form the bot hands out is caught whatever its letters.
-        if code and (separator or any(ch.isdigit() for ch in first + second + third)):
+        # Ordinary words normalise too ("Celebrations", "Team sync with"), so a candidate must contain a
+        # digit, unless it is exactly the form the bot hands out: upper case, grouped by dashes.
+        exact = separator == "-" and (first + second + third).isupper()
+        if code and (exact or any(ch.isdigit() for ch in first + second + third)):
             return code
     return None
 

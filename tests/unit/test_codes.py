@@ -53,7 +53,15 @@ def test_a_code_is_found_inside_a_message(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["/newevent Fri 19:30 | Celebrations | Mario's", "Housewarming party", "see Ab3dE5gH9k", "hello"]
+    "text",
+    [
+        "/newevent Fri 19:30 | Celebrations | Mario's",
+        "/newevent 2031-12-05 10:00 | Team sync with Bob",
+        "Beer fest next week",
+        "Housewarming party",
+        "see Ab3dE5gH9k",
+        "hello",
+    ],
 )
 def test_ordinary_words_are_not_taken_for_codes(text):
     assert codes.find_secret_code(text) is None
