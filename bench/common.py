@@ -1,0 +1,140 @@
+"""What every benchmark shares: its command line, statistics, the printed table and the JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import telegram
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The options every benchmark takes; each adds its own."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
+    p.add_argument(
+        "--log-level",
+        default="INFO",
+        help="the bot's log level (INFO, as deployed: one line per update, written to /dev/null)",
+    )
+    return p
+
+
+def configure_logging(level: str, token: str) -> None:
+    """Log as ``python -m bot`` does (same format, same secret filter), but into /dev/null."""
+    from bot import logs
+
+    logs.configure(level.upper(), token)
+    sink = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sink)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between the closest ranks; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A plain-text table: numbers right-aligned, everything else left-aligned."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    numeric = [all(_is_number(row[i]) for row in rows) if rows else False for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ).rstrip()
+
+    print(f"\n{title}")
+    print(line(list(headers)))
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print(line(row))
+    sys.stdout.flush()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "-"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        if abs(value) >= 10:
+            return f"{value:.1f}"
+        return f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def write_json(path: Path | None, benchmark: str, command: str, payload: dict[str, Any]) -> None:
+    """Write the figures with what produced them; nothing when no path was given."""
+    if path is None:
+        return
+    document = {
+        "benchmark": benchmark,
+        "command": command,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "python_telegram_bot": telegram.__version__,
+            "platform": platform.platform(),
+        },
+        **payload,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    print(f"\nwrote {path}")
+
+
+def command_line() -> str:
+    return ".venv/bin/python -m " + " ".join([_module_name(), *sys.argv[1:]])
+
+
+def _module_name() -> str:
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    return spec.name if spec is not None else Path(sys.argv[0]).stem
+
+
+class Stopwatch:
+    """Wall time since creation, and a check against a budget in seconds."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def say(self, message: str) -> None:
+        print(f"[{self.elapsed():6.1f}s] {message}", flush=True)

@@ -1,0 +1,187 @@
+"""Benchmark databases: created per run as ``skedjit_bench_*``, migrated, bulk-loaded, dropped.
+
+Events are loaded with one ``INSERT ... SELECT generate_series`` per table, inside PostgreSQL: a
+million events take seconds, not the hours that creating them one by one through the bot would.
+
+Link ids are 10 characters of ``A-Za-z0-9`` like the bot's own, spread over the whole key space by a
+bijection (``i * P + C mod 62**10``, written in base 62), so they are unique by construction and the
+benchmark can compute the link of event ``i`` without asking the database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+import bcrypt
+from sqlalchemy.engine import make_url
+
+from core.storage.engine import make_engine
+from core.storage.migrate import migrate
+
+ADMIN_URL = os.environ.get("SKEDJIT_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+ALPHABET = string.ascii_letters + string.digits  # the bot's LINK_ALPHABET
+BASE = len(ALPHABET)
+LINK_LENGTH = 10
+KEYSPACE = BASE**LINK_LENGTH
+MULTIPLIER = 779_230_947_323  # odd and not a multiple of 31, so coprime with 62**10: a bijection
+OFFSET = 123_456_789_012_345
+
+RSVP_EVERY = 4  # every 4th event has RSVPs (1 to 8 of them) and a card posted in its group
+GROUPS = 5_000  # events are spread over this many group chats
+GROUP_BASE = 1_000_000_000_000
+CARD_MESSAGE_BASE = 1_000_000
+# One valid hash for every loaded event: nobody types these codes, and hashing a million would take days.
+CODE_HASH = bcrypt.hashpw(b"BENCHBENCH00", bcrypt.gensalt(4)).decode()
+
+
+def link_id(i: int) -> str:
+    """The link id of loaded event ``i``; the SQL in ``_link_sql`` computes the same."""
+    x = (i * MULTIPLIER + OFFSET) % KEYSPACE
+    chars = []
+    for _ in range(LINK_LENGTH):
+        x, digit = divmod(x, BASE)
+        chars.append(ALPHABET[digit])
+    return "".join(chars)
+
+
+def _link_sql(column: str) -> str:
+    x = f"(({column}::numeric * {MULTIPLIER} + {OFFSET}) % {KEYSPACE})::bigint"
+    digits = [f"substr('{ALPHABET}', (({x} / {BASE**k}) % {BASE})::int + 1, 1)" for k in range(LINK_LENGTH)]
+    return " || ".join(digits)
+
+
+def group_chat(i: int) -> int:
+    """The group chat where event ``i`` was created (and, for every 4th, where its card is)."""
+    return -(GROUP_BASE + i % GROUPS)
+
+
+def has_card(i: int) -> bool:
+    return i % RSVP_EVERY == 0
+
+
+def card_message_id(i: int) -> int:
+    return CARD_MESSAGE_BASE + i
+
+
+@dataclass(frozen=True)
+class Dataset:
+    url: str
+    events: int
+
+    def link(self, i: int) -> str:
+        return link_id(i)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The URL as asyncpg takes it (no ``+asyncpg`` driver suffix)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def database_url(name: str, *, port: int | None = None) -> str:
+    url = make_url(ADMIN_URL).set(database=name)
+    if port is not None:
+        url = url.set(port=port)
+    return url.render_as_string(hide_password=False)
+
+
+async def _admin(statement: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(ADMIN_URL))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def bench_database(tag: str) -> AsyncIterator[str]:
+    """A fresh migrated database ``skedjit_bench_<tag>_<random>``; dropped on the way out, whatever happens."""
+    name = f"skedjit_bench_{tag}_{secrets.token_hex(4)}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = database_url(name)
+        engine = make_engine(url)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+        yield url
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def load_events(url: str, first: int, last: int, *, starts_in_minutes: int | None = None) -> None:
+    """Bulk-load events ``first..last`` (inclusive) with their RSVPs and cards, then ANALYZE.
+
+    Events start 1 to 300 days from now (or ``starts_in_minutes`` from now, for reminder storms).
+    """
+    starts = (
+        f"now() + make_interval(mins => {starts_in_minutes})"
+        if starts_in_minutes is not None
+        else "now() + make_interval(days => 1 + i % 300, mins => i % 1440)"
+    )
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                f"""
+                INSERT INTO events (id, link_id, title, description, location, starts_at, ends_at, timezone,
+                                    creator_user_id, chat_id, code_hash, sequence, created_at, updated_at,
+                                    cancelled_at, capacity, reminder_minutes)
+                SELECT i, {_link_sql("i")}, 'Bench event ' || i,
+                       CASE WHEN i % 3 = 0 THEN 'Bring something to share. Event number ' || i END,
+                       CASE WHEN i % 2 = 0 THEN 'Hall ' || (i % 97) END,
+                       {starts}, NULL, 'Europe/Paris', 10000000 + i % 50000, -({GROUP_BASE} + i % {GROUPS}),
+                       $3, 1, now() - interval '1 day', now() - interval '1 day', NULL,
+                       CASE WHEN i % 10 = 0 THEN 12 END, '1440,60'
+                FROM generate_series($1::int, $2::int) AS i
+                """,
+                first,
+                last,
+                CODE_HASH,
+            )
+            await conn.execute(
+                f"""
+                INSERT INTO rsvps (event_id, user_id, name, status, responded_at)
+                SELECT e, 20000000 + e::bigint * 8 + k, 'Guest ' || k,
+                       CASE WHEN k % 5 = 4 THEN 'no' WHEN k % 3 = 2 THEN 'maybe' ELSE 'going' END,
+                       now() - make_interval(mins => 10 - k)
+                FROM generate_series($1::int, $2::int) AS e,
+                     LATERAL generate_series(0, (e / {RSVP_EVERY}) % 8) AS k
+                WHERE e % {RSVP_EVERY} = 0
+                """,
+                first,
+                last,
+            )
+            await conn.execute(
+                f"""
+                INSERT INTO posted_cards (event_id, chat_id, message_id, inline_message_id, created_at)
+                SELECT e, -({GROUP_BASE} + e % {GROUPS}), {CARD_MESSAGE_BASE} + e, NULL, now()
+                FROM generate_series($1::int, $2::int) AS e
+                WHERE e % {RSVP_EVERY} = 0
+                """,
+                first,
+                last,
+            )
+            for table in ("events", "rsvps", "posted_cards"):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
+async def count_rows(url: str, table: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))
+    finally:
+        await conn.close()
