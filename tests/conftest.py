@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from core.storage.engine import make_engine
@@ -25,6 +28,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 IN_CI = bool(os.environ.get("CI"))
 
 UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+T = TypeVar("T")
 
 
 async def _create_database(admin_url: str, name: str) -> None:
@@ -45,6 +49,12 @@ async def _drop_database(admin_url: str, name: str) -> None:
         await engine.dispose()
 
 
+def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even when called inside a running event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 async def _migrate(url: str) -> None:
     engine = make_engine(url)
     try:
@@ -58,18 +68,18 @@ def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this run; unreachable means skip, or fail in CI."""
     name = f"skedjit_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_create_database(POSTGRES_ADMIN_URL, name))
-    except Exception as exc:
+        run_blocking(_create_database(POSTGRES_ADMIN_URL, name))
+    except (OSError, SQLAlchemyError) as exc:
         message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc!r}"
         if IN_CI:
             pytest.fail(message + " (CI must run the PostgreSQL tests)", pytrace=False)
         pytest.skip(message)
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        asyncio.run(_migrate(url))
+        run_blocking(_migrate(url))
         yield url
     finally:
-        asyncio.run(_drop_database(POSTGRES_ADMIN_URL, name))
+        run_blocking(_drop_database(POSTGRES_ADMIN_URL, name))
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +87,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated SQLite file for this run."""
     path: Path = tmp_path_factory.mktemp("sqlite") / "skedjit.db"
     url = f"sqlite+aiosqlite:///{path}"
-    asyncio.run(_migrate(url))
+    run_blocking(_migrate(url))
     return url
 
 

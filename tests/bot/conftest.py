@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from bot.app import build_application
 from core.config import Settings
 from core.storage.engine import make_engine
 from core.storage.migrate import migrate
+from tests.conftest import run_blocking
 from tests.support.fake_request import FakeRequest
 from tests.support.fake_telegram import FakeTelegram
 
@@ -28,7 +28,7 @@ async def _migrated(url: str) -> None:
 @pytest.fixture(scope="session")
 def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "bot.db"
-    asyncio.run(_migrated(f"sqlite+aiosqlite:///{path}"))
+    run_blocking(_migrated(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
