@@ -1,0 +1,102 @@
+"""Arbitrary text never crashes the parsers: it parses, or is refused with a domain error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import keyboards
+from bot.handlers.common import extract_link
+from bot.handlers.create import parse_newevent
+from bot.handlers.manage import _split_link_and_code
+from core import codes, dates
+from core.errors import InvalidField
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+ZONES = st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe"])
+# Text that looks like what people type (words, digits, separators) as well as anything at all.
+WORDS = st.lists(
+    st.sampled_from(
+        [
+            "tomorrow",
+            "next",
+            "fri",
+            "at",
+            "7pm",
+            "12",
+            "am",
+            "pm",
+            "19:30",
+            "in",
+            "3",
+            "days",
+            "noon",
+            "dec",
+            "5",
+            "2026-12-05",
+            "|",
+            "-",
+            "/",
+            ":",
+            "week",
+            "midnight",
+            "31.02.2027",
+            "25:61",
+        ]
+    ),
+    max_size=8,
+).map(" ".join)
+ANY_TEXT = st.one_of(st.text(max_size=120), WORDS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=ANY_TEXT, zone=ZONES)
+def test_the_date_parser_returns_a_future_instant_or_refuses(text, zone):
+    try:
+        parsed = dates.parse_when(text, zone, now=NOW)
+    except InvalidField as exc:
+        assert exc.field == "when" and exc.message
+    else:
+        assert parsed.tzinfo is not None and parsed > NOW
+
+
+@settings(max_examples=300)
+@given(data=st.one_of(st.text(max_size=80), st.binary(max_size=70).map(lambda b: b.decode("latin-1"))))
+def test_the_callback_decoder_accepts_only_what_the_bot_makes(data):
+    try:
+        callback = keyboards.decode_callback(data)
+    except keyboards.BadCallback:
+        return
+    assert callback.action in {
+        keyboards.EDIT_PICK,
+        keyboards.EDIT_FIELD,
+        keyboards.DELETE_ASK,
+        keyboards.DELETE_YES,
+        keyboards.DELETE_NO,
+        keyboards.NEW_CODE,
+        keyboards.WIZARD_CREATE,
+        keyboards.WIZARD_CANCEL,
+        keyboards.RSVP,
+    }
+    assert callback.link_id is None or codes.is_link_id(callback.link_id)
+
+
+@settings(max_examples=300)
+@given(text=ANY_TEXT)
+def test_the_command_parsers_never_crash(text):
+    try:
+        when, title, place, details = parse_newevent(text)
+        assert when and title
+    except InvalidField as exc:
+        assert exc.field in {"when", "title"}
+    link, code, rest = _split_link_and_code(text)
+    assert link is None or codes.is_link_id(link)
+    assert code is None or codes.normalise_code(code) == code
+    assert isinstance(rest, str)
+    found = extract_link(text)
+    assert found is None or codes.is_link_id(found)
+    assert (
+        codes.find_secret_code(text) is None or len(codes.find_secret_code(text) or "") == codes.CODE_LENGTH
+    )
