@@ -88,7 +88,8 @@ def test_the_callback_decoder_accepts_only_what_the_bot_makes(data):
 def test_the_command_parsers_never_crash(text):
     try:
         when, title, place, details = parse_newevent(text)
-        assert when and title
+        assert place is None or "|" not in place
+        assert when and title and (details is None or details.strip())
     except InvalidField as exc:
         assert exc.field in {"when", "title"}
     link, code, rest = _split_link_and_code(text)
