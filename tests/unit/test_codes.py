@@ -80,3 +80,26 @@ async def test_a_hashed_code_checks_in_any_typed_form_and_rejects_others():
 async def test_hashing_uses_the_configured_cost():
     stored = await codes.hash_code("7KQF9XMP3WTR", rounds=5)
     assert stored.startswith("$2b$05$")
+
+
+async def test_hashing_and_checking_run_in_the_bcrypt_pool_not_on_the_event_loop(monkeypatch):
+    import threading
+
+    threads = []
+    real_hash, real_check = codes._hash_sync, codes._check_sync
+
+    def spy_hash(code, rounds):
+        threads.append(threading.current_thread().name)
+        return real_hash(code, rounds)
+
+    def spy_check(code, stored):
+        threads.append(threading.current_thread().name)
+        return real_check(code, stored)
+
+    monkeypatch.setattr(codes, "_hash_sync", spy_hash)
+    monkeypatch.setattr(codes, "_check_sync", spy_check)
+    stored = await codes.hash_code("7KQF9XMP3WTR", rounds=4)
+    assert await codes.check_code("7KQF-9XMP-3WTR", stored)
+    assert len(threads) == 2
+    assert all(name.startswith("bcrypt") for name in threads)
+    assert threading.current_thread().name not in threads
