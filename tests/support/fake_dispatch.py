@@ -30,6 +30,8 @@ async def dispatch(
     if method.lower() == "getupdates" and fake.is_valid_token(token):
         if not await _long_poll(fake, params, max_long_poll):
             return fake.handle(method, params, files, token=token, error=ApiError(409, POLL_CONFLICT))
+    elif delay := fake.take_delay(method, params):
+        await asyncio.sleep(delay)
     return fake.handle(method, params, files, token=token)
 
 

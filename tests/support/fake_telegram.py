@@ -281,6 +281,13 @@ class _PendingFailure:
     chat_id: int | None = None
 
 
+@dataclass
+class _PendingDelay:
+    seconds: float
+    remaining: int
+    chat_id: int | None = None
+
+
 _API_METHODS: dict[str, str] = {}
 
 
@@ -340,6 +347,7 @@ class FakeTelegram:
         token: str | None = None,
         bot_first_name: str = "Skedjit",
         clock: Callable[[], float] = time.time,
+        first_id: int = 1,
     ) -> None:
         if bot_id is None:
             bot_id = int((token or DEFAULT_TOKEN).split(":", 1)[0])
@@ -348,6 +356,9 @@ class FakeTelegram:
         self.token = token or f"{bot_id}:TEST-TOKEN"
         self.bot_first_name = bot_first_name
         self.clock = clock
+        # Start of the counter behind user, group and other ids: fakes whose bots share one database
+        # (a fake per test module) each take their own range, so their chats never collide.
+        self.first_id = first_id
         self.inline_feedback = False  # like /setinlinefeedback: send chosen_inline_result updates
         self.poll_generation = 0
         self._listeners: list[Callable[[], None]] = []
@@ -355,7 +366,7 @@ class FakeTelegram:
 
     def _reset_state(self) -> None:
         """Forget everything but the bot's identity and the transports' listeners."""
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(self.first_id)
         self._users: dict[int, JsonDict] = {}
         self._chats: dict[int, JsonDict] = {}
         self._groups: dict[int, GroupState] = {}
@@ -377,6 +388,7 @@ class FakeTelegram:
         self._files: dict[str, JsonDict] = {}
         self._commands: dict[tuple[Any, ...], list[JsonDict]] = {}
         self._failures: dict[str, deque[_PendingFailure]] = {}
+        self._delays: dict[str, deque[_PendingDelay]] = {}
         self._limits: RateLimits | None = None
         self._windows: dict[Any, _SlidingWindow] = {}
         self._calls: list[ApiCall] = []
@@ -518,6 +530,32 @@ class FakeTelegram:
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         error = ApiError(error_code, description, parameters)
         self._failures.setdefault(method.lower(), deque()).append(_PendingFailure(error, count, chat_id))
+
+    def delay_next(self, method: str, seconds: float, count: int = 1, *, chat_id: int | None = None) -> None:
+        """Make the next ``count`` calls of ``method`` answer ``seconds`` late, as a slow Telegram does.
+
+        The call takes effect only after the wait (a delayed send shows up late). With ``chat_id``, only
+        calls addressed to that chat count and wait. Transports apply it (see ``fake_dispatch``).
+        """
+        self._delays.setdefault(method.lower(), deque()).append(_PendingDelay(seconds, count, chat_id))
+
+    def take_delay(self, method: str, params: Mapping[str, Any]) -> float:
+        """Seconds the transport should wait before answering this call (consumes a ``delay_next``)."""
+        queue = self._delays.get(method.lower())
+        if not queue:
+            return 0.0
+        pending = queue[0]
+        if pending.chat_id is not None:
+            try:
+                chat_id = _normalize_value("chat_id", params.get("chat_id"))
+            except ApiError:
+                return 0.0
+            if chat_id != pending.chat_id:
+                return 0.0
+        pending.remaining -= 1
+        if pending.remaining <= 0:
+            queue.popleft()
+        return pending.seconds
 
     def rate_limits(self, enabled: bool = True, limits: RateLimits | None = None) -> None:
         """Turn flood control (429 with retry_after) on or off for send*/edit* methods."""

@@ -126,10 +126,20 @@ _CONTROL_POST: dict[str, Control] = {
     "kick_bot": lambda f, b: f.kick_bot(b["chat_id"], b["by_user_id"]),
     "can_delete": lambda f, b: f.can_delete_in(b["chat_id"], b.get("allowed", True)),
     "fail_next": lambda f, b: f.fail_next(
-        b["method"], b["error_code"], b.get("description"), b.get("retry_after"), b.get("count", 1)
+        b["method"],
+        b["error_code"],
+        b.get("description"),
+        b.get("retry_after"),
+        b.get("count", 1),
+        chat_id=b.get("chat_id"),
+    ),
+    "delay_next": lambda f, b: f.delay_next(
+        b["method"], float(b["seconds"]), b.get("count", 1), chat_id=b.get("chat_id")
     ),
     "rate_limits": lambda f, b: f.rate_limits(b.get("enabled", True)),
     "reset": lambda f, b: f.reset(),
+    # Webhook tests play Telegram: they pop queued updates and POST them to the bot themselves.
+    "take_updates": lambda f, b: f.take_updates(),
 }
 
 _CONTROL_GET: dict[str, Control] = {
@@ -332,8 +342,10 @@ class FakeTelegramClient:
         description: str | None = None,
         retry_after: int | None = None,
         count: int = 1,
+        *,
+        chat: Any = None,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` fail."""
+        """Make the next ``count`` calls of ``method`` fail (only those addressed to ``chat``, if given)."""
         await self._post(
             "fail_next",
             method=method,
@@ -341,6 +353,17 @@ class FakeTelegramClient:
             description=description,
             retry_after=retry_after,
             count=count,
+            chat_id=_id(chat) if chat is not None else None,
+        )
+
+    async def delay_next(self, method: str, seconds: float, count: int = 1, *, chat: Any = None) -> None:
+        """Make the next ``count`` calls of ``method`` (to ``chat``, if given) answer ``seconds`` late."""
+        await self._post(
+            "delay_next",
+            method=method,
+            seconds=seconds,
+            count=count,
+            chat_id=_id(chat) if chat is not None else None,
         )
 
     async def rate_limits(self, enabled: bool = True) -> None:
@@ -436,6 +459,10 @@ class FakeTelegramClient:
         """Updates not yet confirmed by the bot."""
         return await self._get("updates")
 
+    async def take_updates(self) -> list[JsonDict]:
+        """Pop every queued update, oldest first (to deliver them by webhook yourself)."""
+        return await self._post("take_updates")
+
 
 @overload
 async def wait_until(
@@ -472,7 +499,7 @@ async def wait_until(
 
 
 async def _serve_until_signalled(args: argparse.Namespace) -> None:
-    fake = FakeTelegram(bot_username=args.bot_username, token=args.token)
+    fake = FakeTelegram(bot_username=args.bot_username, token=args.token, first_id=args.first_id)
     server = await serve(port=args.port, fake=fake, max_long_poll=args.max_long_poll)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -492,6 +519,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bot-username", default="SkedjitTestBot")
     parser.add_argument("--token", default=None, help="the one valid token (default 123456:TEST-TOKEN)")
     parser.add_argument("--max-long-poll", type=float, default=MAX_LONG_POLL)
+    parser.add_argument(
+        "--first-id",
+        type=int,
+        default=1,
+        help="start of the id counter (separate ranges for shared databases)",
+    )
     asyncio.run(_serve_until_signalled(parser.parse_args(argv)))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
 from tests.support.fake_dispatch import wait_for
@@ -257,3 +257,41 @@ async def test_cli_subprocess_prints_port_and_stops_on_sigterm() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_webhook_style_delivery_and_chat_specific_failures_and_delays_over_http() -> None:
+    async with running_server() as (client, base_url):
+        alice = await client.add_user("Alice")
+        group = await client.add_group("Friends")
+        await client.user_sends(alice, alice, "/start")
+        await client.user_sends(alice, group, "hello")
+        taken = await client.take_updates()
+        assert [u["message"]["text"] for u in taken] == ["/start", "hello"]
+        assert await client.take_updates() == [] and await client.pending_updates() == []
+
+        await client.fail_next("sendMessage", 502, count=2, chat=alice)
+        async with Bot("123456:TEST-TOKEN", base_url=base_url) as bot:
+            await bot.send_message(group["id"], "to the group")  # not Alice's chat: unaffected
+            for _ in range(2):
+                with pytest.raises(NetworkError, match="Bad Gateway"):
+                    await bot.send_message(alice["id"], "psst")
+            await bot.send_message(alice["id"], "psst")
+            statuses = [(c["params"]["chat_id"], c["status"]) for c in await client.calls("sendMessage")]
+            assert statuses == [
+                (group["id"], 200),
+                (alice["id"], 502),
+                (alice["id"], 502),
+                (alice["id"], 200),
+            ]
+
+            await client.delay_next("sendMessage", 0.3, chat=group)
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            await bot.send_message(alice["id"], "not delayed")
+            assert loop.time() - began < 0.3
+            slow = asyncio.create_task(bot.send_message(group["id"], "late"))
+            await asyncio.sleep(0.1)
+            assert [m["text"] for m in await client.messages_in(group)] == ["to the group"]  # not there yet
+            await slow
+            assert loop.time() - began >= 0.3
+            assert [m["text"] for m in await client.messages_in(group)] == ["to the group", "late"]
