@@ -20,6 +20,9 @@ from core.storage.migrate import migrate
 
 log = logging.getLogger(__name__)
 
+# Pending card edits may wait on the rate limiter; a stop must not wait for them long.
+SHUTDOWN_EDITS_TIMEOUT = 5.0
+
 PRIVATE_COMMANDS = [
     BotCommand("newevent", "Create an event"),
     BotCommand("myevents", "Your upcoming events"),
@@ -60,17 +63,32 @@ def build_application(
         .context_types(ContextTypes(context=SkedjitContext, bot_data=lambda: BotData(settings)))  # type: ignore[call-overload]
         .concurrent_updates(True)
         .post_init(_open)
+        .post_stop(_finish_edits)
         .post_shutdown(_close)
     )
     if rate_limit:
-        # Keeps outgoing messages within Telegram's limits (30/s overall, 20/min per group) and
-        # retries a send that got 429 after the time Telegram asks for.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(rate_limiter())  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     application = builder.build()
     handlers.register(application)
     return application
+
+
+def rate_limiter() -> AIORateLimiter:
+    """Keep outgoing messages within Telegram's limits, and retry a 429 after the time it asks for.
+
+    The limits are leaky buckets: capacity plus a minute's (or second's) flow must stay within the
+    documented rate, or a burst doubles it. Overall: 1 at once then 28/s, at most 29 in any second.
+    Per group: 5 at once then 15/min, at most 20 in any minute.
+    """
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / 28,
+        group_max_rate=5,
+        group_time_period=20,
+        max_retries=3,
+    )
 
 
 async def _remind(context: SkedjitContext) -> None:
@@ -81,7 +99,7 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     """Opens the database, brings its schema up to date, and tells Telegram the command menu."""
     data: BotData = application.bot_data
     data.bot_username = application.bot.username
-    data.engine = make_engine(data.settings.database_url)
+    data.engine = make_engine(data.settings.database_url, pool_size=data.settings.database_pool_size)
     data.session_factory = make_session_factory(data.engine)
     await migrate(data.engine)
     # dateparser loads its language data lazily; do it now, not on the first user's message.
@@ -93,8 +111,15 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     log.info("bot @%s ready", data.bot_username)
 
 
+async def _finish_edits(application: Application) -> None:  # type: ignore[type-arg]
+    """Let pending card edits go out while the bot can still send them, for a few seconds at most."""
+    try:
+        await asyncio.wait_for(application.bot_data.refresher.drain(), SHUTDOWN_EDITS_TIMEOUT)
+    except TimeoutError:
+        log.warning("stopping with card edits still pending; the next change to those events will redo them")
+
+
 async def _close(application: Application) -> None:  # type: ignore[type-arg]
     data: BotData = application.bot_data
-    await data.refresher.drain()
     if data.engine is not None:
         await data.engine.dispose()

@@ -35,9 +35,29 @@ async def reply_card(
     return sent
 
 
+REFRESH_ROUNDS = 3
+
+
 async def refresh_cards(bot: Bot, data: BotData, link_id: str) -> int:
-    """Edit every posted copy of the card to show the event as it is now; return how many changed."""
+    """Edit every posted copy of the card to show the event as it is now; return how many changed.
+
+    Another process may edit the same cards at the same moment from an older or newer reading, and
+    the edit that lands last wins. So after a round the event is read again: if it changed meanwhile,
+    this process edits once more, and the last edit to land always shows the latest state.
+    """
     event = await service.get_event(data.uow(), link_id)
+    changed = 0
+    for _ in range(REFRESH_ROUNDS):
+        changed += await _edit_all(bot, data, event)
+        latest = await service.get_event(data.uow(), link_id)
+        if latest == event:
+            break
+        event = latest
+    return changed
+
+
+async def _edit_all(bot: Bot, data: BotData, event: EventView) -> int:
+    link_id = event.link_id
     changed = 0
     for card in await service.posted_cards(data.uow(), link_id):
         private = card.chat_id is not None and card.chat_id > 0

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = TELEGRAM_API_BASE_URL
     default_timezone: str = "UTC"
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    # Connections each bot process may hold open to PostgreSQL (up to twice this under a burst).
+    database_pool_size: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
     # Webhook mode: Telegram posts updates to WEBHOOK_URL; the bot listens on PORT.
     webhook_url: str | None = None

@@ -47,6 +47,9 @@ from core.storage.models import (
 from core.storage.uow import SqlAlchemyUnitOfWork
 
 LINK_ATTEMPTS = 5
+# Long enough for one process to post a card and record it; short enough that a redelivery after a
+# crash (which waits for the lease to end) still answers within seconds.
+PUBLISH_LEASE = timedelta(seconds=10)
 CLAIM_TTL = timedelta(hours=24)
 CONVERSATION_TTL = timedelta(hours=1)
 MY_EVENTS_LIMIT = 20
@@ -174,6 +177,7 @@ async def create_event(
             event = Event(
                 link_id=codes.new_link_id(),
                 origin=origin,
+                publishing_until=now + PUBLISH_LEASE,
                 starts_at=starts_at,
                 creator_user_id=creator_user_id,
                 chat_id=chat_id,
@@ -492,9 +496,28 @@ async def record_card(
             await uow.commit()
 
 
-async def card_posted_in(uow: SqlAlchemyUnitOfWork, link_id: str, chat_id: int) -> bool:
-    """Tell whether the event's card was already posted in ``chat_id``."""
-    return any(card.chat_id == chat_id for card in await posted_cards(uow, link_id))
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What a repeated request to create an event should do about its card in one chat."""
+
+    post: bool  # this caller now holds the lease: post the card (and offer the code)
+    wait: float = 0.0  # seconds until another holder's lease ends; 0 with post=False: already posted
+
+
+async def claim_publication(
+    uow: SqlAlchemyUnitOfWork, link_id: str, chat_id: int, *, now: datetime | None = None
+) -> Publication:
+    """For a repeated create: post the card only if nobody has, and nobody is about to."""
+    now = _now(now)
+    async with uow:
+        event = await _find(uow, link_id, for_update=True)
+        if any(card.chat_id == chat_id for card in await uow.cards.for_event(event.id)):
+            return Publication(post=False)
+        if event.publishing_until is not None and event.publishing_until > now:
+            return Publication(post=False, wait=(event.publishing_until - now).total_seconds())
+        await uow.events.set_publishing_until(event.id, now + PUBLISH_LEASE)
+        await uow.commit()
+        return Publication(post=True)
 
 
 async def posted_cards(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[CardRef]:

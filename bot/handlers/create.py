@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Message, Update, User
@@ -105,12 +106,7 @@ async def publish(
     data = context.bot_data
     link = created.event.link_id
     if created.repeated:
-        # Telegram delivered this request again (a webhook retry, or polling after a crash).
-        if await service.card_posted_in(data.uow(), link, message.chat_id):
-            return  # it was fully answered the first time
-        await cards.reply_card(message, data, created.event)
-        # The first attempt's code may never have reached anyone: offer a fresh one, to the creator only.
-        await offer_claim(message, data, link, user.id, user.mention_html())
+        await _publish_again(message, context, created, user)
         return
     await cards.reply_card(message, data, created.event)
     code_text = texts.code_dm(created.event, created.secret_code)
@@ -125,6 +121,28 @@ async def publish(
     except TelegramError as exc:
         log.warning("the secret code of %s could not be sent: %s", link, exc)
         await offer_claim(message, data, link, user.id, user.mention_html())
+
+
+async def _publish_again(
+    message: Message, context: SkedjitContext, created: service.CreatedEvent, user: User
+) -> None:
+    """Telegram delivered the request again (a webhook retry, or polling after a crash).
+
+    If the first delivery is still posting the card (another process, a moment ago), wait for its
+    lease; post only if, by then, no card was recorded, so the chat sees one card either way.
+    """
+    data = context.bot_data
+    link = created.event.link_id
+    for _ in range(3):
+        decision = await service.claim_publication(data.uow(), link, message.chat_id)
+        if decision.post:
+            await cards.reply_card(message, data, created.event)
+            # The first attempt's code may never have reached anyone: offer a fresh one, to the creator.
+            await offer_claim(message, data, link, user.id, user.mention_html())
+            return
+        if decision.wait <= 0:
+            return  # answered the first time
+        await asyncio.sleep(min(decision.wait, service.PUBLISH_LEASE.total_seconds()) + 0.1)
 
 
 async def offer_claim(message: Message, data: BotData, link_id: str, user_id: int, mention: str) -> None:

@@ -80,6 +80,9 @@ class Event(Base):
     # Where the request to create it came from ("chat:message"); unique, so a repeated update
     # (a webhook retry, or polling after a crash) finds the event instead of making a second one.
     origin: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Until when the process that created (or is re-posting) the event has the sole right to post its
+    # first card; a repeated update waits for it rather than posting a second card.
+    publishing_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     capacity: Mapped[int | None] = mapped_column(Integer)
     # Minutes before the start, comma-separated ("1440,60"); empty means no reminders.
     reminder_minutes: Mapped[str] = mapped_column(String(64), default="1440,60", server_default="1440,60")

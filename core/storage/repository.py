@@ -40,6 +40,10 @@ class EventRepository:
     async def get(self, event_id: int) -> Event | None:
         return await self.session.get(Event, event_id)
 
+    async def set_publishing_until(self, event_id: int, until: datetime) -> None:
+        # A bulk UPDATE, so the event's version (its iCalendar SEQUENCE) stays as it is.
+        await self.session.execute(update(Event).where(Event.id == event_id).values(publishing_until=until))
+
     async def get_by_origin(self, origin: str) -> Event | None:
         return (await self.session.scalars(select(Event).where(Event.origin == origin))).one_or_none()
 

@@ -108,6 +108,7 @@ async def harness(
     async with application:
         await application.post_init(application)  # type: ignore[misc]
         yield BotHarness(fake, application)
+        await application.post_stop(application)  # type: ignore[misc]
         await application.post_shutdown(application)  # type: ignore[misc]
 
 

@@ -45,31 +45,6 @@ BURST_GROUPS = 30
 BURST_TAPPERS = 30
 
 
-# Bugs in the bot these tests found (reported; bot/ and core/ are not ours to change). A test that
-# hits one says so with xfail after everything else it checks has passed; once fixed, it passes.
-BUG_RETRY_DURING_DELIVERY = (
-    "bot/handlers/create.py publish(): a retried /newevent handled while the first delivery is still "
-    "posting its card finds no card recorded yet (service.card_posted_in), so it posts a second card "
-    "and a 'couldn't message you' offer of a new code, although the creator already got the code"
-)
-BUG_STALE_CARD = (
-    "bot/throttle.py CardRefresher + bot/cards.py refresh_cards(): each process coalesces only its own "
-    "edits, so an edit rendered from an older read that lands after another process's newer edit "
-    "leaves the card showing an old count until the next change"
-)
-BUG_BURST_OVER_30_PER_SECOND = (
-    "bot/app.py build_application(): AIORateLimiter's default overall limiter is a leaky bucket that "
-    "holds 30 and refills 30/s, so a burst sends up to ~59 messages in its first second; Telegram "
-    "answers 429 past 30/s"
-)
-
-
-def known_bug(found: bool, reason: str) -> None:
-    """Mark the test as an expected failure when a reported bug shows (checked after everything else)."""
-    if found:
-        pytest.xfail(reason)
-
-
 def newevent(title: str) -> str:
     return f"/newevent {WHEN} | {title}"
 
@@ -183,7 +158,8 @@ async def test_a_webhook_retry_while_the_first_delivery_still_runs_makes_one_eve
     await world.settled()
     cards = await world.cards(group)
     claim_offers = [text for text in await world.texts(group) if "couldn't message you" in text]
-    known_bug(len(cards) > 1 or bool(claim_offers), BUG_RETRY_DURING_DELIVERY)
+    # A retry that arrives while the first delivery is still posting waits for it (a lease on the
+    # event), so the group sees one card and no second offer of the code.
     assert len(cards) == 1 and not claim_offers
 
 
@@ -258,7 +234,7 @@ async def test_a_slow_card_edit_from_one_process_does_not_leave_the_card_showing
     assert await going_in_db(db, link_of(card)) == 2
     await asyncio.sleep(1.5)  # the slow edit has landed, and any edit that follows it
     final = going_line(await the_card(world, card))
-    known_bug(final != "✅ Going (2): Anna, Ben", f"{BUG_STALE_CARD} (the card reads {final!r})")
+    # The process whose edit lands last re-reads the event and edits again if it changed meanwhile.
     assert final == "✅ Going (2): Anna, Ben"
 
 
@@ -470,11 +446,7 @@ async def test_a_storm_of_due_reminders_under_flood_control_arrives_once_each_wi
     )
     assert sent == REMINDER_STORM
     throttled = [call for call in calls if call["status"] == 429]
-    known_bug(
-        bool(throttled),
-        f"{BUG_BURST_OVER_30_PER_SECOND} ({len(throttled)} got 429; the storm took {took:.1f}s)",
-    )
-    assert throttled == []
+    assert throttled == [], f"{len(throttled)} sends got 429; the storm took {took:.1f}s"
 
 
 # -- crashes and stops ----------------------------------------------------------------------------

@@ -403,3 +403,20 @@ async def test_the_same_request_twice_creates_one_event(uow):
     assert await count_events(uow) == 1
     other = await create(uow, origin="-100123:43")
     assert other.event.link_id != first.event.link_id
+
+
+async def test_a_repeated_create_posts_its_card_only_when_nobody_has_or_is_about_to(uow):
+    now = datetime.now(UTC)
+    created = await create(uow, origin="-100123:50", now=now)
+    link = created.event.link_id
+    # The first delivery is still posting (its lease runs): wait.
+    waiting = await service.claim_publication(uow, link, -100123, now=now + timedelta(seconds=1))
+    assert not waiting.post and 8 < waiting.wait <= 9
+    # It died without posting: after the lease, this caller posts, and holds the lease itself.
+    later = now + service.PUBLISH_LEASE + timedelta(seconds=1)
+    assert (await service.claim_publication(uow, link, -100123, now=later)).post
+    assert not (await service.claim_publication(uow, link, -100123, now=later)).post
+    await service.record_card(uow, link, chat_id=-100123, message_id=9)
+    done = await service.claim_publication(uow, link, -100123, now=later + service.PUBLISH_LEASE * 2)
+    assert (done.post, done.wait) == (False, 0.0)
+    assert (await service.get_event(uow, link)).sequence == created.event.sequence
