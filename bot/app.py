@@ -15,7 +15,7 @@ from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
 from core import dates
 from core.config import Settings
-from core.storage.engine import make_engine, make_session_factory
+from core.storage.engine import make_autocommit_factory, make_engine, make_session_factory
 from core.storage.migrate import migrate
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     data.bot_username = application.bot.username
     data.engine = make_engine(data.settings.database_url, pool_size=data.settings.database_pool_size)
     data.session_factory = make_session_factory(data.engine)
+    data.autocommit_factory = make_autocommit_factory(data.engine)
     await migrate(data.engine)
     # dateparser loads its language data lazily; do it now, not on the first user's message.
     await asyncio.to_thread(dates.warm_up)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,6 +13,9 @@ from core.config import Settings
 from core.storage.engine import SessionFactory
 from core.storage.uow import SqlAlchemyUnitOfWork
 
+# Each create hashes a code with bcrypt (one core for ~0.25 s); more at once only queue there.
+CREATES_AT_ONCE = 2
+
 
 @dataclass
 class BotData:
@@ -20,9 +24,11 @@ class BotData:
     settings: Settings
     engine: AsyncEngine | None = None
     session_factory: SessionFactory | None = None
+    autocommit_factory: SessionFactory | None = None
     bot_username: str = ""
     refresher: CardRefresher = field(init=False)
     flood_guard: FloodGuard = field(default_factory=FloodGuard)
+    create_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CREATES_AT_ONCE))
 
     def __post_init__(self) -> None:
         self.refresher = CardRefresher(self.settings.card_edit_interval_seconds)
@@ -31,7 +37,7 @@ class BotData:
         """Return a fresh unit of work; one per service call, never shared between tasks."""
         if self.session_factory is None:
             raise RuntimeError("the database is not open yet")
-        return SqlAlchemyUnitOfWork(self.session_factory)
+        return SqlAlchemyUnitOfWork(self.session_factory, self.autocommit_factory)
 
 
 class SkedjitContext(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -7,6 +7,7 @@ other input: a known action, then exactly the arguments that action takes, each 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -71,6 +72,8 @@ def _data(*parts: str) -> str:
     return ":".join(parts)
 
 
+# Keyboards are immutable in python-telegram-bot, and building one costs more than the rest of a card.
+@lru_cache(maxsize=4096)
 def card_keyboard(bot_username: str, link_id: str, *, cancelled: bool = False) -> InlineKeyboardMarkup:
     """Answer buttons, then links into the private chat: the calendar file and management."""
     calendar = InlineKeyboardButton(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -33,13 +34,22 @@ def reminder_text(data: BotData, due: DueReminder, now: datetime) -> str:
 async def send_due_reminders(bot: Bot, data: BotData, *, now: datetime | None = None) -> int:
     """Send every reminder due at ``now``; return how many messages went out."""
     sent = 0
-    while True:
+    moment = now or datetime.now(UTC)
+    batch = await reminders.claim_due(data.uow(), now=moment, limit=BATCH)
+    while batch:
+        # Claim the next batch while this one is sent, so sending never pauses for the database.
+        following = (
+            asyncio.create_task(reminders.claim_due(data.uow(), now=now or datetime.now(UTC), limit=BATCH))
+            if len(batch) == BATCH
+            else None
+        )
+        try:
+            for due in batch:
+                sent += await _send_one(bot, data, due, moment)
+        finally:
+            batch = await following if following is not None else []
         moment = now or datetime.now(UTC)
-        batch = await reminders.claim_due(data.uow(), now=moment, limit=BATCH)
-        for due in batch:
-            sent += await _send_one(bot, data, due, moment)
-        if len(batch) < BATCH:
-            return sent
+    return sent
 
 
 async def _send_one(bot: Bot, data: BotData, due: DueReminder, now: datetime) -> int:

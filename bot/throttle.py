@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
@@ -52,31 +51,36 @@ class CardRefresher:
 class FloodGuard:
     """At most ``limit`` commands per ``window`` seconds per user per chat; past that, one notice.
 
-    Kept in each process's memory: a flood is a burst, and a burst lands on one process long enough.
+    Fixed windows, a few numbers per active sender, and senders idle for a window are dropped, so
+    memory follows the people active right now, not everyone ever seen. Kept in each process's
+    memory: a flood is a burst, and a burst lands on one process long enough.
     """
 
     def __init__(self, limit: int = 8, window: float = 10.0) -> None:
         self.limit = limit
         self.window = window
-        self._seen: dict[tuple[int, int], deque[float]] = {}
-        self._warned: dict[tuple[int, int], float] = {}
+        # key -> [window start, commands in it, warned in it (0 or 1)]
+        self._counts: dict[tuple[int, int], list[float]] = {}
+        self._pruned_at = 0.0
 
     def allow(self, key: tuple[int, int], now: float) -> tuple[bool, bool]:
         """Return (allowed, warn): warn is True once per flood."""
-        times = self._seen.setdefault(key, deque())
-        while times and now - times[0] > self.window:
-            times.popleft()
-        if len(times) < self.limit:
-            times.append(now)
-            self._warned.pop(key, None)
+        if now - self._pruned_at > self.window:
+            self._prune(now)
+        entry = self._counts.get(key)
+        if entry is None or now - entry[0] >= self.window:
+            self._counts[key] = [now, 1, 0]
             return True, False
-        if len(self._seen) > 10_000:
-            self._forget_idle(now)
-        warn = key not in self._warned
-        self._warned[key] = now
+        entry[1] += 1
+        if entry[1] <= self.limit:
+            return True, False
+        warn = entry[2] == 0
+        entry[2] = 1
         return False, warn
 
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, v in self._seen.items() if not v or now - v[-1] > self.window]:
-            self._seen.pop(key, None)
-            self._warned.pop(key, None)
+    def _prune(self, now: float) -> None:
+        self._counts = {k: v for k, v in self._counts.items() if now - v[0] < self.window}
+        self._pruned_at = now
+
+    def __len__(self) -> int:
+        return len(self._counts)

@@ -61,8 +61,10 @@ async def respond(
                 rsvp.responded_at = now
         await uow.rsvps.flush()
         promoted = await _fill_free_seats(uow, event) if previous == GOING and status != GOING else ()
+        # Read before committing: after it, the session would need a new transaction (and round trips).
+        view = _view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
-        return RsvpOutcome(_view(event, await uow.rsvps.for_event(event.id)), status, promoted)
+        return RsvpOutcome(view, status, promoted)
 
 
 async def _fill_free_seats(uow: SqlAlchemyUnitOfWork, event: Event) -> tuple[Attendee, ...]:
@@ -100,5 +102,6 @@ async def set_capacity(
         event.updated_at = now
         await uow.events.flush()
         promoted = await _fill_free_seats(uow, event)
+        view = _view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
-        return RsvpOutcome(_view(event, await uow.rsvps.for_event(event.id)), "", promoted)
+        return RsvpOutcome(view, "", promoted)

@@ -54,8 +54,14 @@ async def claim_due(
     now = _now(now)
     due: list[DueReminder] = []
     async with uow:
-        for reminder in await uow.reminders.claim_due(now, limit):
-            event = await uow.events.get(reminder.event_id)
+        claimed = await uow.reminders.claim_due(now, limit)
+        # A few set-based reads for the whole batch, not three per reminder: storms come in thousands.
+        event_ids = {reminder.event_id for reminder in claimed}
+        events = await uow.events.by_ids(event_ids)
+        chats = await uow.reminders.card_chats_of(event_ids)
+        going = await uow.rsvps.going_user_ids_of(event_ids)
+        for reminder in claimed:
+            event = events.get(reminder.event_id)
             if event is None or event.cancelled_at is not None or event.starts_at <= now:
                 reminder.state = "dropped"
                 continue
@@ -66,8 +72,8 @@ async def claim_due(
                     reminder.id,
                     reminder.minutes_before,
                     _view(event),
-                    tuple(await uow.reminders.card_chats(event.id)),
-                    tuple(await uow.rsvps.going_user_ids(event.id)),
+                    tuple(chats.get(event.id, ())),
+                    tuple(going.get(event.id, ())),
                 )
             )
         await uow.commit()

@@ -40,7 +40,6 @@ from core.storage.models import (
     CodeClaim,
     Conversation,
     Event,
-    PostedCard,
     Reminder,
     Rsvp,
 )
@@ -196,7 +195,7 @@ async def create_event(
                     raise
                 continue
             else:
-                await schedule_reminders(uow, event, now)
+                await schedule_reminders(uow, event, now, new=True)
                 await uow.commit()
                 return CreatedEvent(_view(event), secret_code)
             break
@@ -209,7 +208,7 @@ async def create_event(
 
 
 async def _created_from(uow: SqlAlchemyUnitOfWork, origin: str) -> CreatedEvent | None:
-    async with uow:
+    async with uow.single_statement():
         event = await uow.events.get_by_origin(origin)
         if event is None:
             return None
@@ -221,7 +220,9 @@ def _violates(exc: IntegrityError, column: str) -> bool:
     return f"uq_events_{column}" in text or f"events.{column}" in text
 
 
-async def schedule_reminders(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime) -> None:
+async def schedule_reminders(
+    uow: SqlAlchemyUnitOfWork, event: Event, now: datetime, *, new: bool = False
+) -> None:
     """(Re)plan an event's reminders from its start and chosen offsets; past ones are skipped."""
     reminders = []
     for minutes in parse_reminder_minutes(event.reminder_minutes):
@@ -230,14 +231,30 @@ async def schedule_reminders(uow: SqlAlchemyUnitOfWork, event: Event, now: datet
             reminders.append(
                 Reminder(event_id=event.id, minutes_before=minutes, due_at=due_at, state="pending")
             )
-    await uow.reminders.replace_pending(event.id, reminders)
+    await uow.reminders.replace_pending(event.id, reminders, new=new)
 
 
 async def get_event(uow: SqlAlchemyUnitOfWork, link_id: str) -> EventView:
     """Return an event by its public link, cancelled or not, with who is coming."""
-    async with uow:
-        event = await _find(uow, link_id)
-        return _view(event, await uow.rsvps.for_event(event.id))
+    event, _ = await view_event(uow, link_id)
+    return event
+
+
+async def view_event(
+    uow: SqlAlchemyUnitOfWork, link_id: str, *, viewer_chat_id: int | None = None
+) -> tuple[EventView, str | None]:
+    """Return the event with its answers, and the timezone the viewer's chat chose (if any).
+
+    One statement: this is the path every tap on a link takes.
+    """
+    if not codes.is_link_id(link_id):
+        raise EventNotFound()
+    async with uow.single_statement():
+        found = await uow.events.get_with_answers(link_id, viewer_chat_id)
+        if found is None:
+            raise EventNotFound()
+        event, rsvps, viewer_zone = found
+        return _view(event, rsvps), viewer_zone
 
 
 async def _find(uow: SqlAlchemyUnitOfWork, link_id: str, *, for_update: bool = False) -> Event:
@@ -380,8 +397,9 @@ async def update_event(
             ) from None
         if "starts_at" in changes:
             await schedule_reminders(uow, event, now)
+        view = _view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
-        return _view(event, await uow.rsvps.for_event(event.id))
+        return view
 
 
 async def delete_event(
@@ -394,8 +412,9 @@ async def delete_event(
         event.cancelled_at = now
         event.updated_at = now
         await uow.reminders.drop_pending(event.id)
+        view = _view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
-        return _view(event, await uow.rsvps.for_event(event.id))
+        return view
 
 
 async def rotate_code(
@@ -482,18 +501,15 @@ async def record_card(
     inline_message_id: str | None = None,
 ) -> None:
     """Remember a message that shows an event's card, so later changes can update it."""
-    async with uow:
-        event = await _find(uow, link_id)
-        if await uow.cards.find(chat_id, message_id, inline_message_id) is None:
-            await uow.cards.add(
-                PostedCard(
-                    event_id=event.id,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    inline_message_id=inline_message_id,
-                )
-            )
-            await uow.commit()
+    async with uow.single_statement():
+        await uow.cards.record(
+            link_id,
+            chat_id=chat_id,
+            message_id=message_id,
+            inline_message_id=inline_message_id,
+            now=_now(None),
+        )
+        await uow.commit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,10 +538,9 @@ async def claim_publication(
 
 async def posted_cards(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[CardRef]:
     """Return every message known to show this event's card."""
-    async with uow:
-        event = await _find(uow, link_id)
+    async with uow.single_statement():
         return [
-            CardRef(c.chat_id, c.message_id, c.inline_message_id) for c in await uow.cards.for_event(event.id)
+            CardRef(c.chat_id, c.message_id, c.inline_message_id) for c in await uow.cards.for_link(link_id)
         ]
 
 
@@ -540,7 +555,7 @@ async def forget_card(uow: SqlAlchemyUnitOfWork, card: CardRef) -> None:
 
 async def chat_timezone(uow: SqlAlchemyUnitOfWork, chat_id: int, default: str) -> str:
     """Return the timezone a chat (or a user, for a private chat) has chosen, else ``default``."""
-    async with uow:
+    async with uow.single_statement():
         settings = await uow.settings.get(chat_id)
         return settings.timezone if settings and settings.timezone else default
 

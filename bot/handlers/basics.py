@@ -43,12 +43,11 @@ async def start(update: Update, context: SkedjitContext) -> None:
 
 async def show_event(update: Update, context: SkedjitContext, link: str) -> None:
     data = context.bot_data
-    event = await service.get_event(data.uow(), link)
-    viewer_zone = None
-    if is_private(update) and update.effective_user:
-        viewer_zone = await service.chat_timezone(
-            data.uow(), update.effective_user.id, data.settings.default_timezone
-        )
+    # In a private chat the viewer's own zone comes with the event, in the same read.
+    viewer = update.effective_user.id if is_private(update) and update.effective_user else None
+    event, viewer_zone = await service.view_event(data.uow(), link, viewer_chat_id=viewer)
+    if viewer is not None and viewer_zone is None:
+        viewer_zone = data.settings.default_timezone
     assert update.effective_message is not None
     await cards.reply_card(update.effective_message, data, event, viewer_timezone=viewer_zone)
 

@@ -70,20 +70,22 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
     except InvalidField as exc:
         await reply(update, texts.part_error(exc.field, exc.message))
         return
-    zone = await service.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
     try:
-        created = await service.create_event(
-            data.uow(),
-            title=title,
-            when=when,
-            timezone=zone,
-            location=place,
-            description=description,
-            creator_user_id=user.id,
-            chat_id=message.chat_id,
-            rounds=data.settings.bcrypt_rounds,
-            origin=f"{message.chat_id}:{message.message_id}",
-        )
+        # A burst of creates is let in a few at a time, so views keep the event loop meanwhile.
+        async with data.create_gate:
+            zone = await service.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
+            created = await service.create_event(
+                data.uow(),
+                title=title,
+                when=when,
+                timezone=zone,
+                location=place,
+                description=description,
+                creator_user_id=user.id,
+                chat_id=message.chat_id,
+                rounds=data.settings.bcrypt_rounds,
+                origin=f"{message.chat_id}:{message.message_id}",
+            )
     except InvalidField as exc:
         await reply(update, texts.part_error(exc.field, exc.message))
         return

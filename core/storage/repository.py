@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import BigInteger, String, and_, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import GOING, WAITING
@@ -19,6 +21,7 @@ from core.storage.models import (
     Reminder,
     ReminderDelivery,
     Rsvp,
+    UtcDateTime,
 )
 
 
@@ -40,9 +43,36 @@ class EventRepository:
     async def get(self, event_id: int) -> Event | None:
         return await self.session.get(Event, event_id)
 
+    async def get_with_answers(
+        self, link_id: str, viewer_chat_id: int | None = None
+    ) -> tuple[Event, list[Rsvp], str | None] | None:
+        """The event, its answers in order, and the viewer's chosen timezone: one statement."""
+        viewer_zone = (
+            select(ChatSettings.timezone).where(ChatSettings.chat_id == viewer_chat_id).scalar_subquery()
+            if viewer_chat_id is not None
+            else literal(None, String)
+        )
+        query = (
+            select(Event, Rsvp, viewer_zone)
+            .outerjoin(Rsvp, Rsvp.event_id == Event.id)
+            .where(Event.link_id == link_id)
+            .order_by(Rsvp.responded_at, Rsvp.id)
+        )
+        rows = (await self.session.execute(query)).all()
+        if not rows:
+            return None
+        return rows[0][0], [row[1] for row in rows if row[1] is not None], rows[0][2]
+
     async def set_publishing_until(self, event_id: int, until: datetime) -> None:
         # A bulk UPDATE, so the event's version (its iCalendar SEQUENCE) stays as it is.
         await self.session.execute(update(Event).where(Event.id == event_id).values(publishing_until=until))
+
+    async def by_ids(self, event_ids: set[int]) -> dict[int, Event]:
+        if not event_ids:
+            return {}
+        return {
+            e.id: e for e in (await self.session.scalars(select(Event).where(Event.id.in_(event_ids)))).all()
+        }
 
     async def get_by_origin(self, origin: str) -> Event | None:
         return (await self.session.scalars(select(Event).where(Event.origin == origin))).one_or_none()
@@ -75,6 +105,40 @@ class CardRepository:
     async def for_event(self, event_id: int) -> Sequence[PostedCard]:
         query = select(PostedCard).where(PostedCard.event_id == event_id).order_by(PostedCard.id)
         return (await self.session.scalars(query)).all()
+
+    async def for_link(self, link_id: str) -> Sequence[PostedCard]:
+        query = (
+            select(PostedCard)
+            .join(Event, Event.id == PostedCard.event_id)
+            .where(Event.link_id == link_id)
+            .order_by(PostedCard.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def record(
+        self,
+        link_id: str,
+        *,
+        chat_id: int | None,
+        message_id: int | None,
+        inline_message_id: str | None,
+        now: datetime,
+    ) -> None:
+        """Remember a card in one statement; a card already known, or an unknown link, changes nothing."""
+        source = select(
+            Event.id,
+            literal(chat_id, BigInteger),
+            literal(message_id, BigInteger),
+            literal(inline_message_id, String),
+            literal(now, UtcDateTime),
+        ).where(Event.link_id == link_id)
+        insert = postgresql_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            insert(PostedCard)
+            .from_select(["event_id", "chat_id", "message_id", "inline_message_id", "created_at"], source)
+            .on_conflict_do_nothing()
+        )
+        await self.session.execute(statement)
 
     async def find(
         self, chat_id: int | None, message_id: int | None, inline_message_id: str | None
@@ -188,19 +252,31 @@ class RsvpRepository:
     async def flush(self) -> None:
         await self.session.flush()
 
-    async def going_user_ids(self, event_id: int) -> list[int]:
-        query = select(Rsvp.user_id).where(Rsvp.event_id == event_id, Rsvp.status == GOING).order_by(Rsvp.id)
-        return list((await self.session.scalars(query)).all())
+    async def going_user_ids_of(self, event_ids: set[int]) -> dict[int, list[int]]:
+        """Who is going, per event, in the order they answered."""
+        found: dict[int, list[int]] = {}
+        if not event_ids:
+            return found
+        query = (
+            select(Rsvp.event_id, Rsvp.user_id)
+            .where(Rsvp.event_id.in_(event_ids), Rsvp.status == GOING)
+            .order_by(Rsvp.event_id, Rsvp.id)
+        )
+        for event_id, user_id in (await self.session.execute(query)).all():
+            found.setdefault(event_id, []).append(user_id)
+        return found
 
 
 class ReminderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def replace_pending(self, event_id: int, reminders: list[Reminder]) -> None:
-        await self.session.execute(
-            delete(Reminder).where(Reminder.event_id == event_id, Reminder.state == "pending")
-        )
+    async def replace_pending(self, event_id: int, reminders: list[Reminder], *, new: bool = False) -> None:
+        """Replace the event's pending reminders (a new event has none to delete)."""
+        if not new:
+            await self.session.execute(
+                delete(Reminder).where(Reminder.event_id == event_id, Reminder.state == "pending")
+            )
         self.session.add_all(reminders)
         await self.session.flush()
 
@@ -247,11 +323,18 @@ class ReminderRepository:
         await self.session.flush()
         return True
 
-    async def card_chats(self, event_id: int) -> list[int]:
-        """Group chats that hold a card of this event (private copies are people just looking)."""
+    async def card_chats_of(self, event_ids: set[int]) -> dict[int, list[int]]:
+        """Group chats holding a card, per event (private copies are people just looking)."""
+        found: dict[int, list[int]] = {}
+        if not event_ids:
+            return found
         query = (
-            select(PostedCard.chat_id)
-            .where(PostedCard.event_id == event_id, PostedCard.chat_id < 0)
+            select(PostedCard.event_id, PostedCard.chat_id)
+            .where(PostedCard.event_id.in_(event_ids), PostedCard.chat_id < 0)
             .distinct()
+            .order_by(PostedCard.event_id, PostedCard.chat_id)
         )
-        return [chat for chat in (await self.session.scalars(query)).all() if chat is not None]
+        for event_id, chat_id in (await self.session.execute(query)).all():
+            if chat_id is not None:
+                found.setdefault(event_id, []).append(chat_id)
+        return found

@@ -33,11 +33,29 @@ class SqlAlchemyUnitOfWork:
     rsvps: RsvpRepository
     reminders: ReminderRepository
 
-    def __init__(self, session_factory: SessionFactory) -> None:
+    def __init__(
+        self, session_factory: SessionFactory, autocommit_factory: SessionFactory | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._autocommit_factory = autocommit_factory
+        self._next_autocommit = False
+
+    def single_statement(self) -> Self:
+        """Enter for one statement (or reads that need no common snapshot), without BEGIN/COMMIT.
+
+        On PostgreSQL that saves two round trips; a lone statement is atomic on its own. Where no
+        autocommit factory was given (SQLite, the tests' rolled-back transaction), this is a plain
+        unit of work.
+        """
+        self._next_autocommit = True
+        return self
 
     async def __aenter__(self) -> Self:
-        self.session = self._session_factory()
+        factory = self._session_factory
+        if self._next_autocommit and self._autocommit_factory is not None:
+            factory = self._autocommit_factory
+        self._next_autocommit = False
+        self.session = factory()
         self.events = EventRepository(self.session)
         self.cards = CardRepository(self.session)
         self.claims = ClaimRepository(self.session)
