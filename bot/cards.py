@@ -10,7 +10,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot import keyboards, texts
 from bot.context import BotData
-from core import service
+from core import service, sharing
 from core.events import EventView
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ async def reply_card(
     private = message.chat.type == "private"
     text, markup = render(data, event, viewer_timezone=viewer_timezone, private=private)
     sent = await message.reply_html(text, reply_markup=markup, disable_web_page_preview=True, do_quote=False)
-    await service.record_card(data.uow(), event.link_id, chat_id=sent.chat_id, message_id=sent.message_id)
+    await sharing.record_card(data.uow(), event.link_id, chat_id=sent.chat_id, message_id=sent.message_id)
     return sent
 
 
@@ -59,7 +59,7 @@ async def refresh_cards(bot: Bot, data: BotData, link_id: str) -> int:
 async def _edit_all(bot: Bot, data: BotData, event: EventView) -> int:
     link_id = event.link_id
     changed = 0
-    for card in await service.posted_cards(data.uow(), link_id):
+    for card in await sharing.posted_cards(data.uow(), link_id):
         private = card.chat_id is not None and card.chat_id > 0
         text, markup = render(data, event, private=private)
         target = (
@@ -77,10 +77,10 @@ async def _edit_all(bot: Bot, data: BotData, event: EventView) -> int:
                 continue
             # The message was deleted, or is too old to edit: nothing left to keep in sync.
             log.info("forgetting a card of %s: %s", link_id, exc.message)
-            await service.forget_card(data.uow(), card)
+            await sharing.forget_card(data.uow(), card)
         except Forbidden as exc:
             log.info("forgetting a card of %s: %s", link_id, exc.message)
-            await service.forget_card(data.uow(), card)
+            await sharing.forget_card(data.uow(), card)
     return changed
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from core.errors import DomainError, InvalidField
 from core.events import ANSWERS, GOING, WAITING, Attendee, EventView, clean_capacity
-from core.service import Credentials, _find, _find_editable, _now, _view
+from core.service import Credentials, current_time, find_editable_event, find_event, to_view
 from core.storage.models import Event, Rsvp
 from core.storage.uow import SqlAlchemyUnitOfWork
 
@@ -33,11 +33,11 @@ async def respond(
     """Record a person's answer. Past the capacity, Going joins the waitlist; a freed seat goes to the first waiting."""
     if answer not in ANSWERS:
         raise InvalidField("answer", "it must be going, maybe or no.")
-    now = _now(now)
+    now = current_time(now)
     name = " ".join(name.split())[:NAME_MAX] or "Someone"
     async with uow:
         # Locking the event serialises answers to it, so two people can't both take the last seat.
-        event = await _find(uow, link_id, for_update=True)
+        event = await find_event(uow, link_id, for_update=True)
         if event.cancelled_at is not None:
             raise DomainError("This event was cancelled.")
         if event.starts_at <= now:
@@ -62,7 +62,7 @@ async def respond(
         await uow.rsvps.flush()
         promoted = await _fill_free_seats(uow, event) if previous == GOING and status != GOING else ()
         # Read before committing: after it, the session would need a new transaction (and round trips).
-        view = _view(event, await uow.rsvps.for_event(event.id))
+        view = to_view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
         return RsvpOutcome(view, status, promoted)
 
@@ -94,14 +94,14 @@ async def set_capacity(
 
     A lower limit never removes anyone already going: they were promised a seat.
     """
-    now = _now(now)
+    now = current_time(now)
     capacity = clean_capacity(capacity)
     async with uow:
-        event = await _find_editable(uow, link_id, credentials, now)
+        event = await find_editable_event(uow, link_id, credentials, now)
         event.capacity = capacity
         event.updated_at = now
         await uow.events.flush()
         promoted = await _fill_free_seats(uow, event)
-        view = _view(event, await uow.rsvps.for_event(event.id))
+        view = to_view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
         return RsvpOutcome(view, "", promoted)

@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 
 from core.errors import InvalidField
 from core.events import EventView, clean_reminders, format_reminder_minutes
-from core.service import Credentials, _find, _find_editable, _now, _view, schedule_reminders
+from core.service import (
+    Credentials,
+    current_time,
+    find_editable_event,
+    find_event,
+    schedule_reminders,
+    to_view,
+)
 from core.storage.models import ReminderDelivery
 from core.storage.uow import SqlAlchemyUnitOfWork
 
@@ -35,23 +42,23 @@ async def set_reminders(
     now: datetime | None = None,
 ) -> EventView:
     """Choose when reminders go out (minutes before the start); an empty tuple turns them off."""
-    now = _now(now)
+    now = current_time(now)
     minutes = clean_reminders(minutes_before)
     async with uow:
-        event = await _find_editable(uow, link_id, credentials, now)
+        event = await find_editable_event(uow, link_id, credentials, now)
         event.reminder_minutes = format_reminder_minutes(minutes)
         event.updated_at = now
         await uow.events.flush()
         await schedule_reminders(uow, event, now)
         await uow.commit()
-        return _view(event)
+        return to_view(event)
 
 
 async def claim_due(
     uow: SqlAlchemyUnitOfWork, *, now: datetime | None = None, limit: int = 100
 ) -> list[DueReminder]:
     """Take up to ``limit`` due reminders for this process; drop those whose event began or was cancelled."""
-    now = _now(now)
+    now = current_time(now)
     due: list[DueReminder] = []
     async with uow:
         claimed = await uow.reminders.claim_due(now, limit)
@@ -71,7 +78,7 @@ async def claim_due(
                 DueReminder(
                     reminder.id,
                     reminder.minutes_before,
-                    _view(event),
+                    to_view(event),
                     tuple(chats.get(event.id, ())),
                     tuple(going.get(event.id, ())),
                 )
@@ -98,7 +105,7 @@ async def finish(uow: SqlAlchemyUnitOfWork, reminder_id: int, *, now: datetime |
         reminder = await uow.reminders.get(reminder_id)
         if reminder is not None:
             reminder.state = "sent"
-            reminder.sent_at = _now(now)
+            reminder.sent_at = current_time(now)
             reminder.lease_until = None
             await uow.commit()
 
@@ -106,7 +113,7 @@ async def finish(uow: SqlAlchemyUnitOfWork, reminder_id: int, *, now: datetime |
 async def pending_reminders(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[datetime]:
     """When the event's remaining reminders are due."""
     async with uow:
-        event = await _find(uow, link_id)
+        event = await find_event(uow, link_id)
         return [r.due_at for r in await uow.reminders.pending_for(event.id)]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +11,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import codes, dates
 from core.errors import (
-    ClaimNotFound,
     DomainError,
     EventNotFound,
     InvalidField,
@@ -35,9 +32,7 @@ from core.events import (
     parse_reminder_minutes,
 )
 from core.storage.models import (
-    ChatSettings,
     CodeAttempt,
-    CodeClaim,
     Conversation,
     Event,
     Reminder,
@@ -46,10 +41,9 @@ from core.storage.models import (
 from core.storage.uow import SqlAlchemyUnitOfWork
 
 LINK_ATTEMPTS = 5
-# Long enough for one process to post a card and record it; short enough that a redelivery after a
-# crash (which waits for the lease to end) still answers within seconds.
+# How long the creating process alone may post an event's first card (see core.sharing). Long enough
+# to post and record it; short enough that a redelivery after a crash still answers within seconds.
 PUBLISH_LEASE = timedelta(seconds=10)
-CLAIM_TTL = timedelta(hours=24)
 CONVERSATION_TTL = timedelta(hours=1)
 MY_EVENTS_LIMIT = 20
 ANY_USER = 0
@@ -81,14 +75,7 @@ class CreatedEvent:
     repeated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CardRef:
-    chat_id: int | None
-    message_id: int | None
-    inline_message_id: str | None
-
-
-def _now(now: datetime | None) -> datetime:
+def current_time(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
@@ -103,7 +90,7 @@ def _summary(rsvps: Sequence[Rsvp]) -> RsvpSummary:
     return RsvpSummary(tuple(people[GOING]), tuple(people[MAYBE]), tuple(people[WAITING]), no_count)
 
 
-def _view(event: Event, rsvps: Sequence[Rsvp] = ()) -> EventView:
+def to_view(event: Event, rsvps: Sequence[Rsvp] = ()) -> EventView:
     return EventView(
         link_id=event.link_id,
         title=event.title,
@@ -159,7 +146,7 @@ async def create_event(
     ``origin`` identifies the request (e.g. "chat:message"). Asked again with the same origin, this
     returns the event made the first time, marked ``repeated`` and without a code.
     """
-    now = _now(now)
+    now = current_time(now)
     if origin is not None and (earlier := await _created_from(uow, origin)) is not None:
         return earlier
     fields = {
@@ -197,7 +184,7 @@ async def create_event(
             else:
                 await schedule_reminders(uow, event, now, new=True)
                 await uow.commit()
-                return CreatedEvent(_view(event), secret_code)
+                return CreatedEvent(to_view(event), secret_code)
             break
         else:
             raise RuntimeError(f"no free link id after {LINK_ATTEMPTS} attempts")
@@ -212,7 +199,7 @@ async def _created_from(uow: SqlAlchemyUnitOfWork, origin: str) -> CreatedEvent 
         event = await uow.events.get_by_origin(origin)
         if event is None:
             return None
-        return CreatedEvent(_view(event, await uow.rsvps.for_event(event.id)), "", repeated=True)
+        return CreatedEvent(to_view(event, await uow.rsvps.for_event(event.id)), "", repeated=True)
 
 
 def _violates(exc: IntegrityError, column: str) -> bool:
@@ -254,10 +241,10 @@ async def view_event(
         if found is None:
             raise EventNotFound()
         event, rsvps, viewer_zone = found
-        return _view(event, rsvps), viewer_zone
+        return to_view(event, rsvps), viewer_zone
 
 
-async def _find(uow: SqlAlchemyUnitOfWork, link_id: str, *, for_update: bool = False) -> Event:
+async def find_event(uow: SqlAlchemyUnitOfWork, link_id: str, *, for_update: bool = False) -> Event:
     if not codes.is_link_id(link_id):
         raise EventNotFound()
     event = await uow.events.get_by_link(link_id, for_update=for_update)
@@ -266,10 +253,10 @@ async def _find(uow: SqlAlchemyUnitOfWork, link_id: str, *, for_update: bool = F
     return event
 
 
-async def _find_editable(
+async def find_editable_event(
     uow: SqlAlchemyUnitOfWork, link_id: str, credentials: Credentials, now: datetime
 ) -> Event:
-    event = await _find(uow, link_id, for_update=True)
+    event = await find_event(uow, link_id, for_update=True)
     if event.cancelled_at is not None:
         raise DomainError("This event was cancelled, so it can't be changed any more.")
     await _authorise(uow, event, credentials, now)
@@ -334,9 +321,9 @@ async def unlock_event(
 
     The code itself is not kept: the unlock is a mark on the user's conversation, which expires.
     """
-    now = _now(now)
+    now = current_time(now)
     async with uow:
-        event = await _find_editable(uow, link_id, Credentials(user_id=user_id, code=code), now)
+        event = await find_editable_event(uow, link_id, Credentials(user_id=user_id, code=code), now)
         row = await uow.conversations.get(chat_id, user_id)
         if row is None:
             row = Conversation(chat_id=chat_id, user_id=user_id, step="", data={}, expires_at=now)
@@ -345,7 +332,7 @@ async def unlock_event(
         row.step = ""
         row.expires_at = now + CONVERSATION_TTL
         await uow.commit()
-        return _view(event)
+        return to_view(event)
 
 
 async def can_manage(uow: SqlAlchemyUnitOfWork, link_id: str, credentials: Credentials) -> EventView:
@@ -353,11 +340,11 @@ async def can_manage(uow: SqlAlchemyUnitOfWork, link_id: str, credentials: Crede
     if credentials.code is not None:
         raise ValueError("can_manage does not check codes; use unlock_event")
     async with uow:
-        event = await _find(uow, link_id)
+        event = await find_event(uow, link_id)
         if event.cancelled_at is not None:
             raise DomainError("This event was cancelled, so it can't be changed any more.")
-        await _authorise(uow, event, credentials, _now(None))
-        return _view(event)
+        await _authorise(uow, event, credentials, current_time(None))
+        return to_view(event)
 
 
 async def update_event(
@@ -372,7 +359,7 @@ async def update_event(
     now: datetime | None = None,
 ) -> EventView:
     """Change any of title, time, description and location; None leaves a field as it is, "" clears it."""
-    now = _now(now)
+    now = current_time(now)
     changes: dict[str, object] = {}
     if title is not None:
         changes["title"] = clean_title(title)
@@ -381,7 +368,7 @@ async def update_event(
     if location is not None:
         changes["location"] = clean_location(location)
     async with uow:
-        event = await _find_editable(uow, link_id, credentials, now)
+        event = await find_editable_event(uow, link_id, credentials, now)
         if when is not None:
             changes["starts_at"] = _starts_at(when, event.timezone, now)
         if not changes:
@@ -397,7 +384,7 @@ async def update_event(
             ) from None
         if "starts_at" in changes:
             await schedule_reminders(uow, event, now)
-        view = _view(event, await uow.rsvps.for_event(event.id))
+        view = to_view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
         return view
 
@@ -406,13 +393,13 @@ async def delete_event(
     uow: SqlAlchemyUnitOfWork, link_id: str, credentials: Credentials, *, now: datetime | None = None
 ) -> EventView:
     """Cancel an event. Its link keeps working and says it was cancelled."""
-    now = _now(now)
+    now = current_time(now)
     async with uow:
-        event = await _find_editable(uow, link_id, credentials, now)
+        event = await find_editable_event(uow, link_id, credentials, now)
         event.cancelled_at = now
         event.updated_at = now
         await uow.reminders.drop_pending(event.id)
-        view = _view(event, await uow.rsvps.for_event(event.id))
+        view = to_view(event, await uow.rsvps.for_event(event.id))
         await uow.commit()
         return view
 
@@ -426,11 +413,11 @@ async def rotate_code(
     now: datetime | None = None,
 ) -> str:
     """Replace an event's secret code; the old one stops working at once."""
-    now = _now(now)
+    now = current_time(now)
     secret_code = codes.new_secret_code()
     code_hash = await codes.hash_code(codes.normalise_code(secret_code) or "", rounds)
     async with uow:
-        event = await _find_editable(uow, link_id, credentials, now)
+        event = await find_editable_event(uow, link_id, credentials, now)
         event.code_hash = code_hash
         event.updated_at = now
         await uow.commit()
@@ -442,202 +429,5 @@ async def list_user_events(
 ) -> list[EventView]:
     """Return the upcoming, not cancelled events a user created, soonest first."""
     async with uow:
-        events = await uow.events.list_by_creator(user_id, starting_after=_now(now), limit=limit)
-        return [_view(event) for event in events]
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def create_claim(
-    uow: SqlAlchemyUnitOfWork, link_id: str, user_id: int, *, now: datetime | None = None
-) -> str:
-    """Make a single-use token with which ``user_id`` (and only they) can collect a fresh code."""
-    now = _now(now)
-    token = secrets.token_urlsafe(24)
-    async with uow:
-        event = await _find(uow, link_id)
-        if event.creator_user_id != user_id:
-            raise NotAllowed()
-        await uow.claims.add(
-            CodeClaim(
-                token_hash=_token_hash(token), event_id=event.id, user_id=user_id, expires_at=now + CLAIM_TTL
-            )
-        )
-        await uow.commit()
-    return token
-
-
-async def redeem_claim(
-    uow: SqlAlchemyUnitOfWork, token: str, user_id: int, *, rounds: int = 12, now: datetime | None = None
-) -> CreatedEvent:
-    """Use a claim token: the event gets a new code, handed to the claim's own user, once."""
-    now = _now(now)
-    secret_code = codes.new_secret_code()
-    code_hash = await codes.hash_code(codes.normalise_code(secret_code) or "", rounds)
-    async with uow:
-        claim = await uow.claims.get_by_token_hash(_token_hash(token))
-        if claim is None or claim.used_at is not None or claim.expires_at <= now:
-            raise ClaimNotFound()
-        if claim.user_id != user_id:
-            raise NotAllowed("This link is for the event's creator only.")
-        event = await uow.events.get(claim.event_id)
-        if event is None or event.cancelled_at is not None:
-            raise EventNotFound()
-        claim.used_at = now
-        event.code_hash = code_hash
-        event.updated_at = now
-        await uow.commit()
-        return CreatedEvent(_view(event), secret_code)
-
-
-async def record_card(
-    uow: SqlAlchemyUnitOfWork,
-    link_id: str,
-    *,
-    chat_id: int | None = None,
-    message_id: int | None = None,
-    inline_message_id: str | None = None,
-) -> None:
-    """Remember a message that shows an event's card, so later changes can update it."""
-    async with uow.single_statement():
-        await uow.cards.record(
-            link_id,
-            chat_id=chat_id,
-            message_id=message_id,
-            inline_message_id=inline_message_id,
-            now=_now(None),
-        )
-        await uow.commit()
-
-
-@dataclass(frozen=True, slots=True)
-class Publication:
-    """What a repeated request to create an event should do about its card in one chat."""
-
-    post: bool  # this caller now holds the lease: post the card (and offer the code)
-    wait: float = 0.0  # seconds until another holder's lease ends; 0 with post=False: already posted
-
-
-async def claim_publication(
-    uow: SqlAlchemyUnitOfWork, link_id: str, chat_id: int, *, now: datetime | None = None
-) -> Publication:
-    """For a repeated create: post the card only if nobody has, and nobody is about to."""
-    now = _now(now)
-    async with uow:
-        event = await _find(uow, link_id, for_update=True)
-        if any(card.chat_id == chat_id for card in await uow.cards.for_event(event.id)):
-            return Publication(post=False)
-        if event.publishing_until is not None and event.publishing_until > now:
-            return Publication(post=False, wait=(event.publishing_until - now).total_seconds())
-        await uow.events.set_publishing_until(event.id, now + PUBLISH_LEASE)
-        await uow.commit()
-        return Publication(post=True)
-
-
-async def posted_cards(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[CardRef]:
-    """Return every message known to show this event's card."""
-    async with uow.single_statement():
-        return [
-            CardRef(c.chat_id, c.message_id, c.inline_message_id) for c in await uow.cards.for_link(link_id)
-        ]
-
-
-async def forget_card(uow: SqlAlchemyUnitOfWork, card: CardRef) -> None:
-    """Stop tracking a card message that no longer exists."""
-    async with uow:
-        found = await uow.cards.find(card.chat_id, card.message_id, card.inline_message_id)
-        if found is not None:
-            await uow.cards.remove(found)
-            await uow.commit()
-
-
-async def chat_timezone(uow: SqlAlchemyUnitOfWork, chat_id: int, default: str) -> str:
-    """Return the timezone a chat (or a user, for a private chat) has chosen, else ``default``."""
-    async with uow.single_statement():
-        settings = await uow.settings.get(chat_id)
-        return settings.timezone if settings and settings.timezone else default
-
-
-async def set_chat_timezone(uow: SqlAlchemyUnitOfWork, chat_id: int, text: str) -> str:
-    """Set a chat's timezone from an IANA name or a city; return the IANA name chosen."""
-    timezone = dates.resolve_timezone(text)
-    async with uow:
-        settings = await uow.settings.get(chat_id)
-        if settings is None:
-            await uow.settings.add(ChatSettings(chat_id=chat_id, timezone=timezone))
-        else:
-            settings.timezone = timezone
-        await uow.commit()
-    return timezone
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationState:
-    step: str
-    data: dict[str, object]
-
-
-async def get_conversation(
-    uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int, *, now: datetime | None = None
-) -> ConversationState | None:
-    """Return where a user is in a guided flow in this chat, if anywhere (expired flows are dropped)."""
-    async with uow:
-        row = await uow.conversations.get(chat_id, user_id)
-        if row is None or row.expires_at <= _now(now) or not row.step:
-            return None
-        return ConversationState(row.step, {k: v for k, v in row.data.items() if k != UNLOCKED_KEY})
-
-
-async def save_conversation(
-    uow: SqlAlchemyUnitOfWork,
-    chat_id: int,
-    user_id: int,
-    step: str,
-    data: dict[str, object],
-    *,
-    now: datetime | None = None,
-) -> None:
-    """Store a user's place in a guided flow."""
-    expires_at = _now(now) + CONVERSATION_TTL
-    async with uow:
-        row = await uow.conversations.get(chat_id, user_id)
-        if row is not None and UNLOCKED_KEY in row.data and UNLOCKED_KEY not in data:
-            data = {**data, UNLOCKED_KEY: row.data[UNLOCKED_KEY]}
-        if row is None:
-            await uow.conversations.add(
-                Conversation(chat_id=chat_id, user_id=user_id, step=step, data=data, expires_at=expires_at)
-            )
-        else:
-            row.step, row.data, row.expires_at = step, data, expires_at
-        await uow.commit()
-
-
-async def take_conversation(
-    uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int, step: str, *, now: datetime | None = None
-) -> ConversationState | None:
-    """End the flow if it is at ``step`` and return its state; of two racing callers only one gets it."""
-    async with uow:
-        row = await uow.conversations.get(chat_id, user_id, for_update=True)
-        if row is None or row.step != step or row.expires_at <= _now(now):
-            return None
-        state = ConversationState(row.step, {k: v for k, v in row.data.items() if k != UNLOCKED_KEY})
-        row.step = ""
-        row.data = {k: v for k, v in row.data.items() if k == UNLOCKED_KEY}
-        await uow.commit()
-        return state
-
-
-async def end_conversation(uow: SqlAlchemyUnitOfWork, chat_id: int, user_id: int) -> None:
-    """Leave the guided flow; an unlocked event stays unlocked until it expires."""
-    async with uow:
-        row = await uow.conversations.get(chat_id, user_id)
-        if row is None:
-            return
-        if UNLOCKED_KEY in row.data:
-            row.step = ""
-            row.data = {UNLOCKED_KEY: row.data[UNLOCKED_KEY]}
-        else:
-            await uow.conversations.remove(chat_id, user_id)
-        await uow.commit()
+        events = await uow.events.list_by_creator(user_id, starting_after=current_time(now), limit=limit)
+        return [to_view(event) for event in events]

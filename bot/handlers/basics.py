@@ -8,7 +8,7 @@ from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
 from bot.handlers import calendar, create, manage
 from bot.handlers.common import extract_link, is_private, reply
-from core import service
+from core import claims, service
 
 
 async def help_command(update: Update, context: SkedjitContext) -> None:
@@ -55,7 +55,7 @@ async def show_event(update: Update, context: SkedjitContext, link: str) -> None
 async def _claim(update: Update, context: SkedjitContext, token: str) -> None:
     assert update.effective_user is not None
     data = context.bot_data
-    claimed = await service.redeem_claim(
+    claimed = await claims.redeem_claim(
         data.uow(), token, update.effective_user.id, rounds=data.settings.bcrypt_rounds
     )
     await reply(update, texts.CLAIMED)

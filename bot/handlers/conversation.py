@@ -10,7 +10,7 @@ from bot import keyboards, texts
 from bot.context import SkedjitContext
 from bot.handlers import create, manage
 from bot.handlers.common import reply
-from core import dates, service
+from core import chats, dates, service
 from core.errors import InvalidField
 from core.events import EventView, clean_title
 
@@ -22,7 +22,7 @@ async def on_text(update: Update, context: SkedjitContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     data = context.bot_data
-    state = await service.get_conversation(data.uow(), message.chat_id, user.id)
+    state = await chats.get_conversation(data.uow(), message.chat_id, user.id)
     text = (message.text or "").strip()
     if state is None:
         await reply(update, "I didn't understand that. Send /help to see what I can do.")
@@ -34,7 +34,7 @@ async def on_text(update: Update, context: SkedjitContext) -> None:
         await manage.continue_with(update, context, event, str(state.data.get("then", "")))
     elif state.step == manage.EDIT_VALUE:
         await manage.apply_edit(update, context, link, str(state.data["field"]), text)
-        await service.end_conversation(data.uow(), message.chat_id, user.id)
+        await chats.end_conversation(data.uow(), message.chat_id, user.id)
     elif state.step in (create.WIZARD_TITLE, create.WIZARD_WHEN, create.WIZARD_DETAILS):
         await _wizard_step(update, context, state, text)
     else:
@@ -42,13 +42,13 @@ async def on_text(update: Update, context: SkedjitContext) -> None:
 
 
 async def _wizard_step(
-    update: Update, context: SkedjitContext, state: service.ConversationState, text: str
+    update: Update, context: SkedjitContext, state: chats.ConversationState, text: str
 ) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     data = context.bot_data
     answers = dict(state.data)
-    zone = await service.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
+    zone = await chats.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
     try:
         if state.step == create.WIZARD_TITLE:
             answers["title"] = clean_title(text)
@@ -69,7 +69,7 @@ async def _wizard_step(
     except InvalidField as exc:
         await reply(update, f"⚠️ {texts.esc(exc.message)}")
         return
-    await service.save_conversation(data.uow(), message.chat_id, user.id, next_step, answers)
+    await chats.save_conversation(data.uow(), message.chat_id, user.id, next_step, answers)
     markup = keyboards.wizard_confirm() if next_step == create.WIZARD_CONFIRM else None
     await reply(update, prompt, markup)
 
@@ -103,8 +103,8 @@ async def cancel(update: Update, context: SkedjitContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     data = context.bot_data
-    state = await service.get_conversation(data.uow(), message.chat_id, user.id)
-    await service.end_conversation(data.uow(), message.chat_id, user.id)
+    state = await chats.get_conversation(data.uow(), message.chat_id, user.id)
+    await chats.end_conversation(data.uow(), message.chat_id, user.id)
     await reply(update, texts.CANCELLED_FLOW if state else texts.NOTHING_TO_CANCEL)
 
 
@@ -115,7 +115,7 @@ async def on_wizard_button(update: Update, context: SkedjitContext) -> None:
     data = context.bot_data
     chat_id = query.message.chat.id
     callback = keyboards.decode_callback(query.data)
-    state = await service.take_conversation(data.uow(), chat_id, user.id, create.WIZARD_CONFIRM)
+    state = await chats.take_conversation(data.uow(), chat_id, user.id, create.WIZARD_CONFIRM)
     if state is None:
         await query.answer(texts.WIZARD_EXPIRED, show_alert=True)
         return
@@ -123,7 +123,7 @@ async def on_wizard_button(update: Update, context: SkedjitContext) -> None:
         await query.answer()
         await query.edit_message_text(texts.CANCELLED_FLOW)
         return
-    zone = await service.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
+    zone = await chats.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
     place, description = create.split_details(state.data.get("details"))  # type: ignore[arg-type]
     created = await service.create_event(
         data.uow(),

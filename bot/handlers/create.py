@@ -12,7 +12,7 @@ from bot import cards, keyboards, texts
 from bot.context import BotData, SkedjitContext
 from bot.handlers.common import command_args, is_anonymous_admin, is_private, reply
 from bot.sending import send_important
-from core import service
+from core import chats, claims, service, sharing
 from core.errors import InvalidField
 from core.events import LOCATION_MAX
 
@@ -73,7 +73,7 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
     try:
         # A burst of creates is let in a few at a time, so views keep the event loop meanwhile.
         async with data.create_gate:
-            zone = await service.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
+            zone = await chats.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
             created = await service.create_event(
                 data.uow(),
                 title=title,
@@ -95,7 +95,7 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
 async def start_wizard(update: Update, context: SkedjitContext) -> None:
     """Starts the guided title → when → details flow in a private chat."""
     assert update.effective_chat is not None and update.effective_user is not None
-    await service.save_conversation(
+    await chats.save_conversation(
         context.bot_data.uow(), update.effective_chat.id, update.effective_user.id, WIZARD_TITLE, {}
     )
     await reply(update, texts.WIZARD_TITLE)
@@ -136,7 +136,7 @@ async def _publish_again(
     data = context.bot_data
     link = created.event.link_id
     for _ in range(3):
-        decision = await service.claim_publication(data.uow(), link, message.chat_id)
+        decision = await sharing.claim_publication(data.uow(), link, message.chat_id)
         if decision.post:
             await cards.reply_card(message, data, created.event)
             # The first attempt's code may never have reached anyone: offer a fresh one, to the creator.
@@ -148,7 +148,7 @@ async def _publish_again(
 
 
 async def offer_claim(message: Message, data: BotData, link_id: str, user_id: int, mention: str) -> None:
-    token = await service.create_claim(data.uow(), link_id, user_id)
+    token = await claims.create_claim(data.uow(), link_id, user_id)
     markup = keyboards.open_private(
         data.bot_username, keyboards.CLAIM_PREFIX + token, texts.COLLECT_CODE_BUTTON
     )

@@ -10,7 +10,7 @@ from bot import cards, texts
 from bot.context import SkedjitContext
 from bot.handlers.common import extract_link
 from bot.keyboards import NEW_PAYLOAD
-from core import dates, service
+from core import dates, service, sharing
 from core.errors import EventNotFound
 from core.events import EventView
 
@@ -62,4 +62,4 @@ async def on_chosen_inline_result(update: Update, context: SkedjitContext) -> No
         return
     link = extract_link(chosen.result_id)
     if link is not None:
-        await service.record_card(context.bot_data.uow(), link, inline_message_id=chosen.inline_message_id)
+        await sharing.record_card(context.bot_data.uow(), link, inline_message_id=chosen.inline_message_id)

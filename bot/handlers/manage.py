@@ -10,7 +10,7 @@ from bot import cards, keyboards, texts
 from bot.context import BotData, SkedjitContext
 from bot.handlers import rsvp
 from bot.handlers.common import command_args, credentials, extract_link, is_private, reply
-from core import attendance, codes, dates, reminders, service
+from core import attendance, chats, codes, dates, reminders, service
 from core.errors import InvalidField, NotAllowed
 from core.events import Attendee, EventView
 from core.service import Credentials
@@ -67,7 +67,7 @@ async def open_menu(
             event = await service.can_manage(data.uow(), link, credentials(update))
         except NotAllowed:
             event = await service.get_event(data.uow(), link)
-            await service.save_conversation(
+            await chats.save_conversation(
                 data.uow(),
                 update.effective_chat.id,
                 update.effective_user.id,
@@ -273,10 +273,10 @@ async def timezone(update: Update, context: SkedjitContext) -> None:
     chat_id = update.effective_chat.id
     args = command_args(update.effective_message)
     if args:
-        zone = await service.set_chat_timezone(data.uow(), chat_id, args)
+        zone = await chats.set_chat_timezone(data.uow(), chat_id, args)
         await reply(update, texts.TIMEZONE_SET.format(zone=texts.esc(zone), now=_now_in(zone)))
         return
-    zone = await service.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
+    zone = await chats.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
     await reply(update, texts.TIMEZONE_SHOW.format(zone=texts.esc(zone), now=_now_in(zone)))
 
 
@@ -317,7 +317,7 @@ async def on_button(update: Update, context: SkedjitContext) -> None:
         await _send_new_code(update, context, link)
     elif callback.action == keyboards.EDIT_FIELD and callback.field:
         assert update.effective_user is not None and update.effective_chat is not None
-        await service.save_conversation(
+        await chats.save_conversation(
             data.uow(),
             update.effective_chat.id,
             update.effective_user.id,

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 
 from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
-from core import attendance, dates, service
+from core import attendance, dates, sharing
 from core.events import WAITING, EventView
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ async def on_rsvp(update: Update, context: SkedjitContext) -> None:
     await query.answer(texts.RSVP_ANSWERED[outcome.status].format(position=position))
     if query.inline_message_id is not None:
         # Cards shared inline are only discoverable when someone taps them (or via inline feedback).
-        await service.record_card(data.uow(), callback.link_id, inline_message_id=query.inline_message_id)
+        await sharing.record_card(data.uow(), callback.link_id, inline_message_id=query.inline_message_id)
     cards.schedule_refresh(context.bot, data, callback.link_id)
     for person in outcome.promoted:
         await tell_promoted(context, person.user_id, outcome.event)

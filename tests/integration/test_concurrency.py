@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from core import service
+from core import chats, claims, service
 from core.errors import ClaimNotFound
 from core.service import Credentials
 
@@ -63,10 +63,10 @@ async def test_a_claim_raced_by_two_taps_is_redeemed_once(committing_uow_factory
         creator_user_id=CREATOR,
         rounds=ROUNDS,
     )
-    token = await service.create_claim(committing_uow_factory(), created.event.link_id, CREATOR)
+    token = await claims.create_claim(committing_uow_factory(), created.event.link_id, CREATOR)
     results = await asyncio.gather(
-        service.redeem_claim(committing_uow_factory(), token, CREATOR, rounds=ROUNDS),
-        service.redeem_claim(committing_uow_factory(), token, CREATOR, rounds=ROUNDS),
+        claims.redeem_claim(committing_uow_factory(), token, CREATOR, rounds=ROUNDS),
+        claims.redeem_claim(committing_uow_factory(), token, CREATOR, rounds=ROUNDS),
         return_exceptions=True,
     )
     assert sum(isinstance(r, service.CreatedEvent) for r in results) == 1
@@ -74,12 +74,12 @@ async def test_a_claim_raced_by_two_taps_is_redeemed_once(committing_uow_factory
 
 
 async def test_a_guided_flow_taken_by_two_racing_taps_is_given_to_one(committing_uow_factory):
-    await service.save_conversation(committing_uow_factory(), 7, 7, "new_confirm", {"title": "Picnic"})
+    await chats.save_conversation(committing_uow_factory(), 7, 7, "new_confirm", {"title": "Picnic"})
     results = await asyncio.gather(
-        *(service.take_conversation(committing_uow_factory(), 7, 7, "new_confirm") for _ in range(3))
+        *(chats.take_conversation(committing_uow_factory(), 7, 7, "new_confirm") for _ in range(3))
     )
     assert [r.data for r in results if r is not None] == [{"title": "Picnic"}]
-    assert await service.get_conversation(committing_uow_factory(), 7, 7) is None
+    assert await chats.get_conversation(committing_uow_factory(), 7, 7) is None
 
 
 async def test_many_people_racing_for_the_last_seats_never_overfill_the_event(committing_uow_factory):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core import attendance, reminders, service
+from core import attendance, reminders, service, sharing
 from core.errors import InvalidField, NotAllowed
 from core.events import GOING, MAYBE
 from core.service import Credentials
@@ -78,9 +78,9 @@ async def test_reminders_can_be_changed_or_turned_off_by_whoever_may_edit(uow_fa
 
 async def test_a_due_reminder_names_the_group_chats_and_the_people_going(uow_factory):
     link = await make(uow_factory, at(days=3))
-    await service.record_card(uow_factory(), link, chat_id=-100, message_id=1)
-    await service.record_card(uow_factory(), link, chat_id=-100, message_id=2)
-    await service.record_card(uow_factory(), link, chat_id=77, message_id=3)  # someone's private view
+    await sharing.record_card(uow_factory(), link, chat_id=-100, message_id=1)
+    await sharing.record_card(uow_factory(), link, chat_id=-100, message_id=2)
+    await sharing.record_card(uow_factory(), link, chat_id=77, message_id=3)  # someone's private view
     await attendance.respond(uow_factory(), link, user_id=5, name="Ann", answer=GOING, now=NOW)
     await attendance.respond(uow_factory(), link, user_id=6, name="Ben", answer=MAYBE, now=NOW)
     assert await reminders.claim_due(uow_factory(), now=at(days=1)) == []

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from core import codes, service
+from core import chats, claims, codes, service, sharing
 from core.errors import (
     ClaimNotFound,
     DomainError,
@@ -296,10 +296,10 @@ async def test_list_shows_a_users_upcoming_events_soonest_first(uow):
 
 async def test_a_claim_hands_a_fresh_code_to_the_creator_once(uow):
     created = await create(uow)
-    token = await service.create_claim(uow, created.event.link_id, CREATOR)
+    token = await claims.create_claim(uow, created.event.link_id, CREATOR)
     with pytest.raises(NotAllowed):
-        await service.redeem_claim(uow, token, STRANGER, rounds=ROUNDS)
-    claimed = await service.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
+        await claims.redeem_claim(uow, token, STRANGER, rounds=ROUNDS)
+    claimed = await claims.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
     assert claimed.event.link_id == created.event.link_id
     assert (
         await service.update_event(
@@ -307,24 +307,24 @@ async def test_a_claim_hands_a_fresh_code_to_the_creator_once(uow):
         )
     ).title == "t"
     with pytest.raises(ClaimNotFound):
-        await service.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
+        await claims.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
 
 
 async def test_a_claim_expires_and_only_the_creator_can_ask_for_one(uow):
     created = await create(uow)
     with pytest.raises(NotAllowed):
-        await service.create_claim(uow, created.event.link_id, STRANGER)
+        await claims.create_claim(uow, created.event.link_id, STRANGER)
     now = datetime.now(UTC)
-    token = await service.create_claim(uow, created.event.link_id, CREATOR, now=now)
+    token = await claims.create_claim(uow, created.event.link_id, CREATOR, now=now)
     with pytest.raises(ClaimNotFound):
-        await service.redeem_claim(uow, token, CREATOR, rounds=ROUNDS, now=now + service.CLAIM_TTL)
+        await claims.redeem_claim(uow, token, CREATOR, rounds=ROUNDS, now=now + claims.CLAIM_TTL)
     with pytest.raises(ClaimNotFound):
-        await service.redeem_claim(uow, "made-up-token", CREATOR, rounds=ROUNDS)
+        await claims.redeem_claim(uow, "made-up-token", CREATOR, rounds=ROUNDS)
 
 
 async def test_the_claim_token_is_stored_only_as_a_hash(uow):
     created = await create(uow)
-    token = await service.create_claim(uow, created.event.link_id, CREATOR)
+    token = await claims.create_claim(uow, created.event.link_id, CREATOR)
     async with uow:
         stored = (await uow.session.execute(text("SELECT token_hash FROM code_claims"))).scalars().all()
     assert stored and token not in stored[0]
@@ -333,41 +333,41 @@ async def test_the_claim_token_is_stored_only_as_a_hash(uow):
 async def test_posted_cards_are_recorded_once_and_can_be_forgotten(uow):
     created = await create(uow)
     link = created.event.link_id
-    await service.record_card(uow, link, chat_id=-100123, message_id=7)
-    await service.record_card(uow, link, chat_id=-100123, message_id=7)
-    await service.record_card(uow, link, chat_id=CREATOR, message_id=3)
-    await service.record_card(uow, link, inline_message_id="AAQ-inline")
-    cards = await service.posted_cards(uow, link)
+    await sharing.record_card(uow, link, chat_id=-100123, message_id=7)
+    await sharing.record_card(uow, link, chat_id=-100123, message_id=7)
+    await sharing.record_card(uow, link, chat_id=CREATOR, message_id=3)
+    await sharing.record_card(uow, link, inline_message_id="AAQ-inline")
+    cards = await sharing.posted_cards(uow, link)
     assert [(c.chat_id, c.message_id, c.inline_message_id) for c in cards] == [
         (-100123, 7, None),
         (CREATOR, 3, None),
         (None, None, "AAQ-inline"),
     ]
-    await service.forget_card(uow, cards[0])
-    assert len(await service.posted_cards(uow, link)) == 2
+    await sharing.forget_card(uow, cards[0])
+    assert len(await sharing.posted_cards(uow, link)) == 2
 
 
 async def test_a_chat_timezone_defaults_and_can_be_set_by_name_or_city(uow):
-    assert await service.chat_timezone(uow, -100123, "UTC") == "UTC"
-    assert await service.set_chat_timezone(uow, -100123, "europe/berlin") == "Europe/Berlin"
-    assert await service.chat_timezone(uow, -100123, "UTC") == "Europe/Berlin"
-    assert await service.set_chat_timezone(uow, -100123, "New York") == "America/New_York"
-    assert await service.chat_timezone(uow, -100123, "UTC") == "America/New_York"
+    assert await chats.chat_timezone(uow, -100123, "UTC") == "UTC"
+    assert await chats.set_chat_timezone(uow, -100123, "europe/berlin") == "Europe/Berlin"
+    assert await chats.chat_timezone(uow, -100123, "UTC") == "Europe/Berlin"
+    assert await chats.set_chat_timezone(uow, -100123, "New York") == "America/New_York"
+    assert await chats.chat_timezone(uow, -100123, "UTC") == "America/New_York"
     with pytest.raises(InvalidField):
-        await service.set_chat_timezone(uow, -100123, "Atlantis")
-    assert await service.chat_timezone(uow, -100123, "UTC") == "America/New_York"
+        await chats.set_chat_timezone(uow, -100123, "Atlantis")
+    assert await chats.chat_timezone(uow, -100123, "UTC") == "America/New_York"
 
 
 async def test_a_conversation_is_stored_continued_and_ended(uow):
     now = datetime.now(UTC)
-    assert await service.get_conversation(uow, 1, CREATOR) is None
-    await service.save_conversation(uow, 1, CREATOR, "title", {}, now=now)
-    await service.save_conversation(uow, 1, CREATOR, "when", {"title": "Pizza"}, now=now)
-    state = await service.get_conversation(uow, 1, CREATOR, now=now)
-    assert state == service.ConversationState("when", {"title": "Pizza"})
-    assert await service.get_conversation(uow, 1, CREATOR, now=now + service.CONVERSATION_TTL) is None
-    await service.end_conversation(uow, 1, CREATOR)
-    assert await service.get_conversation(uow, 1, CREATOR, now=now) is None
+    assert await chats.get_conversation(uow, 1, CREATOR) is None
+    await chats.save_conversation(uow, 1, CREATOR, "title", {}, now=now)
+    await chats.save_conversation(uow, 1, CREATOR, "when", {"title": "Pizza"}, now=now)
+    state = await chats.get_conversation(uow, 1, CREATOR, now=now)
+    assert state == chats.ConversationState("when", {"title": "Pizza"})
+    assert await chats.get_conversation(uow, 1, CREATOR, now=now + service.CONVERSATION_TTL) is None
+    await chats.end_conversation(uow, 1, CREATOR)
+    assert await chats.get_conversation(uow, 1, CREATOR, now=now) is None
 
 
 async def test_an_unlock_lets_a_code_holder_manage_in_that_private_chat_only(uow):
@@ -379,10 +379,10 @@ async def test_an_unlock_lets_a_code_holder_manage_in_that_private_chat_only(uow
     here = Credentials(user_id=STRANGER, chat_id=STRANGER)
     assert (await service.can_manage(uow, link, here)).link_id == link
     # A guided flow keeps the unlock while it moves on, and after it ends.
-    await service.save_conversation(uow, STRANGER, STRANGER, "edit_value", {"link": link, "field": "title"})
-    assert (await service.get_conversation(uow, STRANGER, STRANGER)).data == {"link": link, "field": "title"}
-    await service.end_conversation(uow, STRANGER, STRANGER)
-    assert await service.get_conversation(uow, STRANGER, STRANGER) is None
+    await chats.save_conversation(uow, STRANGER, STRANGER, "edit_value", {"link": link, "field": "title"})
+    assert (await chats.get_conversation(uow, STRANGER, STRANGER)).data == {"link": link, "field": "title"}
+    await chats.end_conversation(uow, STRANGER, STRANGER)
+    assert await chats.get_conversation(uow, STRANGER, STRANGER) is None
     updated = await service.update_event(uow, link, here, title="Unlocked edit")
     assert updated.title == "Unlocked edit"
     with pytest.raises(NotAllowed):
@@ -410,13 +410,13 @@ async def test_a_repeated_create_posts_its_card_only_when_nobody_has_or_is_about
     created = await create(uow, origin="-100123:50", now=now)
     link = created.event.link_id
     # The first delivery is still posting (its lease runs): wait.
-    waiting = await service.claim_publication(uow, link, -100123, now=now + timedelta(seconds=1))
+    waiting = await sharing.claim_publication(uow, link, -100123, now=now + timedelta(seconds=1))
     assert not waiting.post and 8 < waiting.wait <= 9
     # It died without posting: after the lease, this caller posts, and holds the lease itself.
     later = now + service.PUBLISH_LEASE + timedelta(seconds=1)
-    assert (await service.claim_publication(uow, link, -100123, now=later)).post
-    assert not (await service.claim_publication(uow, link, -100123, now=later)).post
-    await service.record_card(uow, link, chat_id=-100123, message_id=9)
-    done = await service.claim_publication(uow, link, -100123, now=later + service.PUBLISH_LEASE * 2)
+    assert (await sharing.claim_publication(uow, link, -100123, now=later)).post
+    assert not (await sharing.claim_publication(uow, link, -100123, now=later)).post
+    await sharing.record_card(uow, link, chat_id=-100123, message_id=9)
+    done = await sharing.claim_publication(uow, link, -100123, now=later + service.PUBLISH_LEASE * 2)
     assert (done.post, done.wait) == (False, 0.0)
     assert (await service.get_event(uow, link)).sequence == created.event.sequence
