@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,6 +40,7 @@ from core.storage.models import (
     Reminder,
     Rsvp,
 )
+from core.storage.repository import Answer
 from core.storage.uow import SqlAlchemyUnitOfWork
 
 LINK_ATTEMPTS = 5
@@ -79,7 +82,7 @@ def current_time(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
 
-def _summary(rsvps: Sequence[Rsvp]) -> RsvpSummary:
+def _summary(rsvps: Sequence[Rsvp | Answer]) -> RsvpSummary:
     people: dict[str, list[Attendee]] = {GOING: [], MAYBE: [], WAITING: []}
     no_count = 0
     for rsvp in rsvps:
@@ -90,7 +93,8 @@ def _summary(rsvps: Sequence[Rsvp]) -> RsvpSummary:
     return RsvpSummary(tuple(people[GOING]), tuple(people[MAYBE]), tuple(people[WAITING]), no_count)
 
 
-def to_view(event: Event, rsvps: Sequence[Rsvp] = ()) -> EventView:
+def to_view(event: Event | Row[Any], rsvps: Sequence[Rsvp | Answer] = ()) -> EventView:
+    """The plain view of an event, from its ORM object or a row of the events table."""
     return EventView(
         link_id=event.link_id,
         title=event.title,

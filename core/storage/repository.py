@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, String, and_, delete, func, literal, or_, select, update
+from sqlalchemy import BigInteger, Row, String, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,46 @@ from core.storage.models import (
     Rsvp,
     UtcDateTime,
 )
+
+
+class Answer(NamedTuple):
+    user_id: int
+    name: str
+    status: str
+
+
+_EVENTS, _RSVPS, _SETTINGS = Event.__table__, Rsvp.__table__, ChatSettings.__table__
+_ANSWERS_QUERY = (
+    select(
+        _EVENTS,
+        _RSVPS.c.user_id.label("answer_user_id"),
+        _RSVPS.c.name.label("answer_name"),
+        _RSVPS.c.status.label("answer_status"),
+        select(_SETTINGS.c.timezone)
+        .where(_SETTINGS.c.chat_id == bindparam("viewer", type_=BigInteger))
+        .scalar_subquery()
+        .label("viewer_zone"),
+    )
+    .select_from(_EVENTS.outerjoin(_RSVPS, _RSVPS.c.event_id == _EVENTS.c.id))
+    .where(_EVENTS.c.link_id == bindparam("link", type_=String))
+    .order_by(_RSVPS.c.responded_at, _RSVPS.c.id)
+)
+
+
+def _record_card_statement(insert: Any) -> Any:
+    source = select(
+        _EVENTS.c.id,
+        bindparam("chat", type_=BigInteger),
+        bindparam("message", type_=BigInteger),
+        bindparam("inline", type_=String),
+        bindparam("now", type_=UtcDateTime()),
+    ).where(_EVENTS.c.link_id == bindparam("link", type_=String))
+    columns = ["event_id", "chat_id", "message_id", "inline_message_id", "created_at"]
+    return insert(PostedCard.__table__).from_select(columns, source).on_conflict_do_nothing()
+
+
+# Keyed by "is it PostgreSQL": each dialect has its own ON CONFLICT.
+_RECORD_CARD = {True: _record_card_statement(postgresql_insert), False: _record_card_statement(sqlite_insert)}
 
 
 class EventRepository:
@@ -45,23 +86,20 @@ class EventRepository:
 
     async def get_with_answers(
         self, link_id: str, viewer_chat_id: int | None = None
-    ) -> tuple[Event, list[Rsvp], str | None] | None:
-        """The event, its answers in order, and the viewer's chosen timezone: one statement."""
-        viewer_zone = (
-            select(ChatSettings.timezone).where(ChatSettings.chat_id == viewer_chat_id).scalar_subquery()
-            if viewer_chat_id is not None
-            else literal(None, String)
-        )
-        query = (
-            select(Event, Rsvp, viewer_zone)
-            .outerjoin(Rsvp, Rsvp.event_id == Event.id)
-            .where(Event.link_id == link_id)
-            .order_by(Rsvp.responded_at, Rsvp.id)
-        )
-        rows = (await self.session.execute(query)).all()
+    ) -> tuple[Row[Any], list[Answer], str | None] | None:
+        """The event's row, its answers in order, and the viewer's chosen timezone: one statement.
+
+        Plain rows, not ORM objects, from a statement built once: this is the hottest read there is.
+        """
+        rows = (await self.session.execute(_ANSWERS_QUERY, {"link": link_id, "viewer": viewer_chat_id})).all()
         if not rows:
             return None
-        return rows[0][0], [row[1] for row in rows if row[1] is not None], rows[0][2]
+        answers = [
+            Answer(row.answer_user_id, row.answer_name, row.answer_status)
+            for row in rows
+            if row.answer_status is not None
+        ]
+        return rows[0], answers, rows[0].viewer_zone
 
     async def set_publishing_until(self, event_id: int, until: datetime) -> None:
         # A bulk UPDATE, so the event's version (its iCalendar SEQUENCE) stays as it is.
@@ -125,20 +163,17 @@ class CardRepository:
         now: datetime,
     ) -> None:
         """Remember a card in one statement; a card already known, or an unknown link, changes nothing."""
-        source = select(
-            Event.id,
-            literal(chat_id, BigInteger),
-            literal(message_id, BigInteger),
-            literal(inline_message_id, String),
-            literal(now, UtcDateTime),
-        ).where(Event.link_id == link_id)
-        insert = postgresql_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            insert(PostedCard)
-            .from_select(["event_id", "chat_id", "message_id", "inline_message_id", "created_at"], source)
-            .on_conflict_do_nothing()
+        statement = _RECORD_CARD[self.session.get_bind().dialect.name == "postgresql"]
+        await self.session.execute(
+            statement,
+            {
+                "link": link_id,
+                "chat": chat_id,
+                "message": message_id,
+                "inline": inline_message_id,
+                "now": now,
+            },
         )
-        await self.session.execute(statement)
 
     async def find(
         self, chat_id: int | None, message_id: int | None, inline_message_id: str | None
