@@ -80,13 +80,13 @@ def rate_limiter() -> AIORateLimiter:
 
     The limits are leaky buckets: capacity plus a minute's (or second's) flow must stay within the
     documented rate, or a burst doubles it. Overall: 1 at once then 28/s, at most 29 in any second.
-    Per group: 5 at once then 15/min, at most 20 in any minute.
+    Per group: 10 at once (a card, its edits and a few replies) then 10/min, at most 20 in any minute.
     """
     return AIORateLimiter(
         overall_max_rate=1,
         overall_time_period=1 / 28,
-        group_max_rate=5,
-        group_time_period=20,
+        group_max_rate=10,
+        group_time_period=60,
         max_retries=3,
     )
 

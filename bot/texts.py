@@ -220,6 +220,7 @@ FIELD_LABELS = {
     "reminders": "Reminders",
 }
 UPDATED = "✏️ Updated. The card below, and every copy I posted, now shows the change."
+UPDATED_IN_GROUP = "✏️ Updated. The event's card, here and wherever I posted it, now shows the change."
 CONFIRM_DELETE = "Cancel <b>{title}</b> for everyone? Its cards will say it was cancelled."
 DELETE_YES = "Yes, cancel it"
 DELETE_NO = "No, keep it"

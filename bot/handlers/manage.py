@@ -135,9 +135,14 @@ async def apply_edit(update: Update, context: SkedjitContext, link: str, field: 
             keyboards.open_private(data.bot_username, keyboards.MANAGE_PREFIX + link),
         )
         return
-    await reply(update, texts.UPDATED)
     assert update.effective_message is not None
-    await cards.reply_card(update.effective_message, data, event)
+    if is_private(update):
+        await reply(update, texts.UPDATED)
+        await cards.reply_card(update.effective_message, data, event)
+    else:
+        # A group already has the card, which is about to change; a second copy would be noise, and
+        # every message counts against the group's 20 a minute.
+        await reply(update, texts.UPDATED_IN_GROUP)
     cards.schedule_refresh(context.bot, data, event.link_id)
     for person in promoted:
         await rsvp.tell_promoted(context, person.user_id, event)

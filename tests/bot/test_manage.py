@@ -23,12 +23,14 @@ async def test_the_creator_edits_in_the_group_and_every_posted_card_follows(
     link = await make_event(harness, alice, group)
     await harness.send(bob, bob, f"/start {link}")  # a second copy, in Bob's private chat
     await harness.send(alice, group, f"/editevent {link} when 2031-12-06 20:00")
-    assert "Updated" in harness.said(group)[-2]
+    assert "Updated" in harness.last(group)["text"]
+    # The group's card is edited in place, not posted again.
+    assert len([m for m in harness.fake.messages_in(group) if "🔗" in m["text"]]) == 1
     for chat in (group, bob):
         cards = [m for m in harness.fake.messages_in(chat) if "🔗" in m["text"]]
         assert cards and all("Sat 6 Dec 2031, 20:00 CET" in c["text"] for c in cards), chat
     await harness.send(alice, group, f"/editevent {link} place -")
-    assert "Mario's" not in harness.last(group)["text"]
+    assert "Mario's" not in harness.card_in(group)["text"]
     await harness.send(alice, group, f"/editevent {link} title   ")
     assert "FIELD" in harness.last(group)["text"]  # the usage, since no value was given
 
