@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -16,7 +17,22 @@ from typing import Any
 
 import telegram
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+
+
+def code_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of the bot's sources, to tell which code a result measured."""
+    digest = hashlib.sha256()
+    for folder in ("core", "bot", "migrations"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")):
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# Taken when the benchmark starts, i.e. of the code it loads (the files may change while it runs).
+CODE_AT_START = code_fingerprint()
 
 
 def parser(description: str) -> argparse.ArgumentParser:
@@ -36,7 +52,7 @@ def configure_logging(level: str, token: str) -> None:
     from bot import logs
 
     logs.configure(level.upper(), token)
-    sink = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    sink = open(os.devnull, "w")
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(sink)
@@ -65,7 +81,8 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(
-            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
+            v.rjust(w) if numeric[i] else v.ljust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
         ).rstrip()
 
     print(f"\n{title}")
@@ -104,6 +121,7 @@ def write_json(path: Path | None, benchmark: str, command: str, payload: dict[st
         "benchmark": benchmark,
         "command": command,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_fingerprint": CODE_AT_START,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

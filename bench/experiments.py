@@ -15,6 +15,7 @@ a fix, not the fix: they skip what the real change must keep (error mapping, SQL
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from datetime import datetime
 from typing import Any
@@ -58,10 +59,21 @@ async def _pool(uow: Any) -> asyncpg.Pool:
 
 
 def install_lean_view() -> str:
+    from bot import cards
+    from bot.handlers import basics
     from core import codes, service, sharing
     from core.errors import EventNotFound
     from core.storage.models import Event, Rsvp
 
+    # Written for the code before the fix (sources 3fcaf26e...): it must replace what the handlers
+    # really call, or it would measure nothing while claiming to.
+    if "service.get_event" not in inspect.getsource(basics) or "sharing.record_card" not in inspect.getsource(
+        cards
+    ):
+        raise RuntimeError(
+            "lean-view replaces core.service.get_event and core.sharing.record_card, and the view handler no "
+            "longer calls the first: it was a sketch of the fix for the code before it (sources 3fcaf26e...)"
+        )
     event_columns = {c.key for c in Event.__table__.columns}
 
     async def get_event(uow: Any, link_id: str) -> Any:

@@ -1,0 +1,195 @@
+"""Benchmark 1: updates per second through the whole PTB pipeline, against an echo bot, at 10k and 1M events.
+
+    .venv/bin/python -m bench.throughput --json bench/results/throughput.json
+
+Three Applications run in one process: the echo bot, the bot on a database of 10,000 events and the
+bot on one of 1,000,000 (bulk-loaded; every 4th event has 1-8 RSVPs and a card in its group). Each
+takes its updates by long polling from a canned Bot API (bench/telegram_stub.py), all with
+``concurrent_updates(True)`` and no rate limiter (see bench/apps.py). Measurements alternate: for each
+path, in each round, the echo bot first, then the bot at 10k, then at 1M, so every ratio compares
+figures taken seconds apart. The ratio reported is the median over rounds of bot/echo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from bench import common, db, experiments
+from bench.apps import CONCURRENT_UPDATES, Runner, make_runner
+from bench.telegram_stub import BOT_TOKEN
+from bench.updates import UpdateFactory
+
+PATHS = ("/event", "/start <link>", "rsvp tap", "/newevent")
+VIEWS = ("/event", "/start <link>")
+SIZES = {"10k": 10_000, "1M": 1_000_000}
+TARGET_VIEW_RATIO = 0.5
+MIN_UPDATES = {"echo": 2000, "/newevent": 24}
+DEFAULT_MIN = 300
+
+
+async def _timed(runner: Runner, raws: list[str]) -> dict[str, float]:
+    cpu = time.process_time()
+    rate = await runner.run(raws)
+    cpu_us = (time.process_time() - cpu) / len(raws) * 1e6
+    await runner.drain_background()
+    return {"rate": rate, "cpu_us_per_update": cpu_us, "updates": len(raws)}
+
+
+async def _measure(args: Any) -> dict[str, Any]:
+    clock = common.Stopwatch()
+    sizes = {name: n for name, n in SIZES.items() if name in args.sizes}
+    async with db.bench_database("tp10k") as url10k, db.bench_database("tp1m") as url1m:
+        urls = {"10k": url10k, "1M": url1m}
+        for name, n in sizes.items():
+            await db.load_events(urls[name], 1, n)
+            clock.say(f"loaded {n:,} events")
+        echo = make_runner("echo", None)
+        bots = {name: make_runner(f"bot {name}", urls[name]) for name in sizes}
+        factories = {name: UpdateFactory(n, seed=11) for name, n in sizes.items()}
+        echo_factory = UpdateFactory(10_000, seed=12)
+        runners = [echo, *bots.values()]
+        for runner in runners:
+            await runner.start()
+        counts: dict[str, int] = {}
+        try:
+            # Warm-up, and the size of each measurement: about --seconds of work at the warm-up rate.
+            warm = await _timed(echo, echo_factory.batch("echo", 2000))
+            counts["echo"] = max(MIN_UPDATES["echo"], int(warm["rate"] * args.seconds))
+            for path in args.paths:
+                n = 8 if path == "/newevent" else 200
+                rates = [(await _timed(bot, factories[s].batch(path, n)))["rate"] for s, bot in bots.items()]
+                counts[path] = max(MIN_UPDATES.get(path, DEFAULT_MIN), int(min(rates) * args.seconds))
+            clock.say(
+                "warmed up; updates per measurement: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+            )
+            rounds: list[dict[str, Any]] = []
+            for r in range(args.rounds):
+                this_round: dict[str, Any] = {}
+                for path in args.paths:
+                    echo_run = await _timed(echo, echo_factory.batch("echo", counts["echo"]))
+                    entry: dict[str, Any] = {"echo": echo_run}
+                    for size, bot in bots.items():
+                        entry[size] = await _timed(bot, factories[size].batch(path, counts[path]))
+                        entry[size]["ratio"] = entry[size]["rate"] / echo_run["rate"]
+                    this_round[path] = entry
+                rounds.append(this_round)
+                clock.say(
+                    f"round {r + 1}/{args.rounds}: "
+                    + ", ".join(
+                        f"{p} {this_round[p][s]['rate']:.0f}/s ({s})" for p in args.paths for s in bots
+                    )
+                )
+            calls = {runner.name: dict(runner.request.calls) for runner in runners}
+        finally:
+            for runner in runners:
+                await runner.stop()
+            await experiments.close()
+    return {"counts": counts, "rounds": rounds, "calls": calls, "sizes": sizes}
+
+
+def _summarise(raw: dict[str, Any]) -> dict[str, Any]:
+    rounds = raw["rounds"]
+    summary: dict[str, Any] = {}
+    for path in rounds[0]:
+        echo_rates = [r[path]["echo"]["rate"] for r in rounds]
+        echo_cpu = [r[path]["echo"]["cpu_us_per_update"] for r in rounds]
+        entry: dict[str, Any] = {
+            "echo_updates_per_s": common.median(echo_rates),
+            "echo_cpu_us_per_update": common.median(echo_cpu),
+        }
+        for size in raw["sizes"]:
+            ratios = [r[path][size]["ratio"] for r in rounds]
+            entry[size] = {
+                "updates_per_s": common.median([r[path][size]["rate"] for r in rounds]),
+                "cpu_us_per_update": common.median([r[path][size]["cpu_us_per_update"] for r in rounds]),
+                "ratio_to_echo": common.median(ratios),
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+            }
+            if path in VIEWS:
+                entry[size]["target"] = TARGET_VIEW_RATIO
+                entry[size]["met"] = entry[size]["ratio_to_echo"] >= TARGET_VIEW_RATIO
+        summary[path] = entry
+    return summary
+
+
+def _report(summary: dict[str, Any], raw: dict[str, Any], args: Any) -> None:
+    rows = []
+    for path, entry in summary.items():
+        for size in raw["sizes"]:
+            s = entry[size]
+            rows.append(
+                [
+                    path,
+                    size,
+                    s["updates_per_s"],
+                    entry["echo_updates_per_s"],
+                    s["ratio_to_echo"],
+                    f"{s['ratio_min']:.3f}-{s['ratio_max']:.3f}",
+                    s["cpu_us_per_update"],
+                    entry["echo_cpu_us_per_update"],
+                    f"≥{TARGET_VIEW_RATIO}" if path in VIEWS else "-",
+                    s.get("met", "-"),
+                ]
+            )
+    common.print_table(
+        f"Throughput through PTB ({args.variant}), concurrent_updates={CONCURRENT_UPDATES}, no rate limiter, "
+        f"median of {args.rounds} rounds (ratio = bot / echo measured just before it)",
+        [
+            "path",
+            "events",
+            "updates/s",
+            "echo/s",
+            "ratio",
+            "ratio range",
+            "CPU µs/update",
+            "echo CPU µs",
+            "target",
+            "met",
+        ],
+        rows,
+    )
+
+
+def main() -> None:
+    p = common.parser(__doc__.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=3, help="measurement rounds (default 3)")
+    p.add_argument(
+        "--seconds", type=float, default=1.5, help="about how long each measurement runs (default 1.5)"
+    )
+    p.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES), help="table sizes to run")
+    p.add_argument("--paths", nargs="+", default=list(PATHS), choices=list(PATHS), help="paths to run")
+    p.add_argument(
+        "--experiment",
+        choices=list(experiments.EXPERIMENTS),
+        help="EXPERIMENT: try a suggested fix (bench/experiments.py)",
+    )
+    args = p.parse_args()
+    common.configure_logging(args.log_level, BOT_TOKEN)
+    args.variant = experiments.EXPERIMENTS[args.experiment]() if args.experiment else "as shipped"
+    print(f"bot: {args.variant}")
+    raw = asyncio.run(_measure(args))
+    summary = _summarise(raw)
+    _report(summary, raw, args)
+    common.write_json(
+        args.json,
+        "throughput",
+        common.command_line(),
+        {
+            "bot": args.variant,
+            "concurrent_updates": CONCURRENT_UPDATES,
+            "rate_limiter": None,
+            "bcrypt_rounds": 12,
+            "target_view_ratio": TARGET_VIEW_RATIO,
+            "summary": summary,
+            "updates_per_measurement": raw["counts"],
+            "rounds": raw["rounds"],
+            "bot_api_calls": raw["calls"],
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
