@@ -59,9 +59,7 @@ async def open_menu(
     assert update.effective_user is not None and update.effective_chat is not None
     data = context.bot_data
     if code is not None:
-        event = await service.unlock_event(
-            data.uow(), link, code, user_id=update.effective_user.id, chat_id=update.effective_chat.id
-        )
+        event = await _unlock(update, context, link, code)
     else:
         try:
             event = await service.can_manage(data.uow(), link, credentials(update))
@@ -77,6 +75,14 @@ async def open_menu(
             await reply(update, texts.ASK_CODE.format(title=texts.esc(event.title)))
             return
     await continue_with(update, context, event, then)
+
+
+async def _unlock(update: Update, context: SkedjitContext, link: str, code: str) -> EventView:
+    """Check a code given in a private chat; while the unlock lasts, no code is needed there."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    return await service.unlock_event(
+        context.bot_data.uow(), link, code, user_id=update.effective_user.id, chat_id=update.effective_chat.id
+    )
 
 
 async def continue_with(update: Update, context: SkedjitContext, event: EventView, then: str) -> None:
@@ -107,14 +113,7 @@ async def editevent(update: Update, context: SkedjitContext) -> None:
             await _group_check_creator(update, context, link, texts.EDIT_USAGE)
         return
     if code is not None:
-        assert update.effective_user is not None and update.effective_chat is not None
-        await service.unlock_event(
-            context.bot_data.uow(),
-            link,
-            code,
-            user_id=update.effective_user.id,
-            chat_id=update.effective_chat.id,
-        )
+        await _unlock(update, context, link, code)
     await apply_edit(update, context, link, field, value)
 
 
@@ -177,14 +176,7 @@ async def reminders_command(update: Update, context: SkedjitContext) -> None:
         return
     if rest:
         if code is not None:
-            assert update.effective_user is not None and update.effective_chat is not None
-            await service.unlock_event(
-                context.bot_data.uow(),
-                link,
-                code,
-                user_id=update.effective_user.id,
-                chat_id=update.effective_chat.id,
-            )
+            await _unlock(update, context, link, code)
         await apply_edit(update, context, link, "reminders", rest)
         return
     event = await service.get_event(context.bot_data.uow(), link)
