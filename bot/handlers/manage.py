@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import Update
+from telegram import ChatMember, Update
 
 from bot import cards, keyboards, texts
 from bot.context import BotData, SkedjitContext
 from bot.handlers import rsvp
-from bot.handlers.common import command_args, credentials, extract_link, is_private, reply
+from bot.handlers.common import command_args, credentials, extract_link, is_anonymous_admin, is_private, reply
 from core import attendance, chats, codes, dates, reminders, service
 from core.errors import InvalidField, NotAllowed
 from core.events import Attendee, EventView
@@ -270,11 +270,24 @@ async def timezone(update: Update, context: SkedjitContext) -> None:
     chat_id = update.effective_chat.id
     args = command_args(update.effective_message)
     if args:
+        if not is_private(update) and not await _is_group_admin(update, context):
+            await reply(update, texts.TIMEZONE_ADMINS_ONLY)
+            return
         zone = await chats.set_chat_timezone(data.uow(), chat_id, args)
         await reply(update, texts.TIMEZONE_SET.format(zone=texts.esc(zone), now=_now_in(zone)))
         return
     zone = await chats.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
     await reply(update, texts.TIMEZONE_SHOW.format(zone=texts.esc(zone), now=_now_in(zone)))
+
+
+async def _is_group_admin(update: Update, context: SkedjitContext) -> bool:
+    """A group's setting is for its admins (an anonymous admin posts as the group itself)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if is_anonymous_admin(message):
+        return True
+    member = await context.bot.get_chat_member(message.chat_id, user.id)
+    return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 
 
 def _now_in(zone: str) -> str:

@@ -151,7 +151,20 @@ async def test_myevents_lists_upcoming_events_with_their_links(harness: BotHarne
     assert f"start={sooner}" in text and f"start={later}" in text
 
 
+async def test_only_a_groups_admins_change_its_timezone(harness: BotHarness, alice, bob, group):
+    harness.fake.set_member(group, alice, "administrator")
+    await harness.send(bob, group, "/timezone Tokyo")
+    assert "Only the group's admins" in harness.last(group)["text"]
+    await harness.send(bob, group, "/timezone")
+    assert "Europe/Paris" in harness.last(group)["text"]
+    await harness.send(alice, group, "/timezone Tokyo")
+    assert "Asia/Tokyo" in harness.last(group)["text"]
+    await harness.send(bob, bob, "/timezone Lima")  # anyone sets their own, in a private chat
+    assert "America/Lima" in harness.last(bob)["text"]
+
+
 async def test_timezone_shows_and_sets_the_chats_zone(harness: BotHarness, alice, group):
+    harness.fake.set_member(group, alice, "creator")
     await harness.send(alice, group, "/timezone")
     assert "Europe/Paris" in harness.last(group)["text"]
     await harness.send(alice, group, "/timezone new york")
