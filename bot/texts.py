@@ -46,7 +46,8 @@ NEWEVENT_USAGE = (
 NEWEVENT_USAGE_PRIVATE = NEWEVENT_USAGE + "\n\nOr send /newevent alone and I'll ask step by step."
 
 
-def part_error(part: str, message: str) -> str:
+def newevent_error(message: str) -> str:
+    """A /newevent problem (its message already names the part) with an example that works."""
     return f"⚠️ {esc(message)}\n\nExample: <code>{esc(EXAMPLE_NEWEVENT)}</code>"
 
 

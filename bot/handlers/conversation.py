@@ -123,18 +123,15 @@ async def on_wizard_button(update: Update, context: SkedjitContext) -> None:
         await query.answer()
         await query.edit_message_text(texts.CANCELLED_FLOW)
         return
-    zone = await chats.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
     place, description = create.split_details(state.data.get("details"))  # type: ignore[arg-type]
-    created = await service.create_event(
-        data.uow(),
+    created = await create.create_in_chat(
+        data,
+        chat_id,
+        user.id,
         title=str(state.data["title"]),
         when=str(state.data["when"]),
-        timezone=zone,
-        location=place,
+        place=place,
         description=description,
-        creator_user_id=user.id,
-        chat_id=chat_id,
-        rounds=data.settings.bcrypt_rounds,
         origin=f"wizard:{chat_id}:{query.message.message_id}",
     )
     await query.answer("Created")

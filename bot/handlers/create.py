@@ -67,29 +67,49 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
         return
     try:
         when, title, place, description = parse_newevent(args)
+        created = await create_in_chat(
+            data,
+            message.chat_id,
+            user.id,
+            title=title,
+            when=when,
+            place=place,
+            description=description,
+            origin=f"{message.chat_id}:{message.message_id}",
+        )
     except InvalidField as exc:
-        await reply(update, texts.part_error(exc.field, exc.message))
-        return
-    try:
-        # A burst of creates is let in a few at a time, so views keep the event loop meanwhile.
-        async with data.create_gate:
-            zone = await chats.chat_timezone(data.uow(), message.chat_id, data.settings.default_timezone)
-            created = await service.create_event(
-                data.uow(),
-                title=title,
-                when=when,
-                timezone=zone,
-                location=place,
-                description=description,
-                creator_user_id=user.id,
-                chat_id=message.chat_id,
-                rounds=data.settings.bcrypt_rounds,
-                origin=f"{message.chat_id}:{message.message_id}",
-            )
-    except InvalidField as exc:
-        await reply(update, texts.part_error(exc.field, exc.message))
+        await reply(update, texts.newevent_error(exc.message))
         return
     await publish(message, context, created, user)
+
+
+async def create_in_chat(
+    data: BotData,
+    chat_id: int,
+    user_id: int,
+    *,
+    title: str,
+    when: str,
+    place: str | None,
+    description: str | None,
+    origin: str,
+) -> service.CreatedEvent:
+    """Create an event in the chat's timezone, for the one-line command and the guided flow alike."""
+    # A burst of creates is let in a few at a time, so views keep the event loop meanwhile.
+    async with data.create_gate:
+        zone = await chats.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
+        return await service.create_event(
+            data.uow(),
+            title=title,
+            when=when,
+            timezone=zone,
+            location=place,
+            description=description,
+            creator_user_id=user_id,
+            chat_id=chat_id,
+            rounds=data.settings.bcrypt_rounds,
+            origin=origin,
+        )
 
 
 async def start_wizard(update: Update, context: SkedjitContext) -> None:

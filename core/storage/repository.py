@@ -136,10 +136,6 @@ class CardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, card: PostedCard) -> None:
-        self.session.add(card)
-        await self.session.flush()
-
     async def for_event(self, event_id: int) -> Sequence[PostedCard]:
         query = select(PostedCard).where(PostedCard.event_id == event_id).order_by(PostedCard.id)
         return (await self.session.scalars(query)).all()
