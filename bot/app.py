@@ -15,7 +15,7 @@ from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
 from core import dates
 from core.config import Settings
-from core.storage.engine import make_autocommit_factory, make_engine, make_session_factory
+from core.storage.engine import make_autocommit_factory, make_engine, make_session_factory, open_direct_views
 from core.storage.migrate import migrate
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     data.session_factory = make_session_factory(data.engine)
     data.autocommit_factory = make_autocommit_factory(data.engine)
     await migrate(data.engine)
+    data.direct_views = await open_direct_views(data.engine, pool_size=data.settings.database_pool_size)
     # dateparser loads its language data lazily; do it now, not on the first user's message.
     await asyncio.to_thread(dates.warm_up)
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
@@ -122,5 +123,7 @@ async def _finish_edits(application: Application) -> None:  # type: ignore[type-
 
 async def _close(application: Application) -> None:  # type: ignore[type-arg]
     data: BotData = application.bot_data
+    if data.direct_views is not None:
+        await data.direct_views.close()
     if data.engine is not None:
         await data.engine.dispose()

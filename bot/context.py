@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.throttle import CardRefresher, FloodGuard
 from core.config import Settings
+from core.storage.direct import DirectViews
 from core.storage.engine import SessionFactory
 from core.storage.uow import SqlAlchemyUnitOfWork
 
@@ -25,6 +26,7 @@ class BotData:
     engine: AsyncEngine | None = None
     session_factory: SessionFactory | None = None
     autocommit_factory: SessionFactory | None = None
+    direct_views: DirectViews | None = None
     bot_username: str = ""
     refresher: CardRefresher = field(init=False)
     flood_guard: FloodGuard = field(default_factory=FloodGuard)
@@ -37,7 +39,7 @@ class BotData:
         """Return a fresh unit of work; one per service call, never shared between tasks."""
         if self.session_factory is None:
             raise RuntimeError("the database is not open yet")
-        return SqlAlchemyUnitOfWork(self.session_factory, self.autocommit_factory)
+        return SqlAlchemyUnitOfWork(self.session_factory, self.autocommit_factory, self.direct_views)
 
 
 class SkedjitContext(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -240,12 +240,10 @@ async def view_event(
     """
     if not codes.is_link_id(link_id):
         raise EventNotFound()
-    async with uow.single_statement():
-        found = await uow.events.get_with_answers(link_id, viewer_chat_id)
-        if found is None:
-            raise EventNotFound()
-        event, rsvps, viewer_zone = found
-        return to_view(event, rsvps), viewer_zone
+    found = await uow.read_view(link_id, viewer_chat_id)
+    if found is None:
+        raise EventNotFound()
+    return to_view(found.event, found.answers), found.viewer_zone
 
 
 async def find_event(uow: SqlAlchemyUnitOfWork, link_id: str, *, for_update: bool = False) -> Event:

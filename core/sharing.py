@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.service import PUBLISH_LEASE, current_time, find_event
+from core.storage.direct import CardRecord
 from core.storage.uow import SqlAlchemyUnitOfWork
 
 
@@ -25,15 +26,7 @@ async def record_card(
     inline_message_id: str | None = None,
 ) -> None:
     """Remember a message that shows an event's card, so later changes can update it."""
-    async with uow.single_statement():
-        await uow.cards.record(
-            link_id,
-            chat_id=chat_id,
-            message_id=message_id,
-            inline_message_id=inline_message_id,
-            now=current_time(None),
-        )
-        await uow.commit()
+    await uow.record_card(CardRecord(link_id, chat_id, message_id, inline_message_id, current_time(None)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core.storage.direct import DirectViews
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
@@ -52,3 +54,13 @@ def make_autocommit_factory(engine: AsyncEngine) -> SessionFactory | None:
     if engine.dialect.name != "postgresql":
         return None
     return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
+async def open_direct_views(engine: AsyncEngine, *, pool_size: int) -> DirectViews | None:
+    """The batched asyncpg path for views (PostgreSQL only; see core/storage/direct.py)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    _, connect_args = engine.dialect.create_connect_args(engine.url)
+    views = DirectViews.for_engine_url(engine.url, dict(connect_args), pool_size=pool_size)
+    await views.open()
+    return views

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DatabaseUnavailable
+from core.storage.direct import CardRecord, DirectViews, ViewRead
 from core.storage.engine import SessionFactory
 from core.storage.repository import (
     AttemptRepository,
@@ -34,11 +35,41 @@ class SqlAlchemyUnitOfWork:
     reminders: ReminderRepository
 
     def __init__(
-        self, session_factory: SessionFactory, autocommit_factory: SessionFactory | None = None
+        self,
+        session_factory: SessionFactory,
+        autocommit_factory: SessionFactory | None = None,
+        direct: DirectViews | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._autocommit_factory = autocommit_factory
+        self._direct = direct
         self._next_autocommit = False
+
+    async def read_view(self, link_id: str, viewer_chat_id: int | None = None) -> ViewRead | None:
+        """The event behind a link with its answers, and the viewer's timezone: a view's one read.
+
+        Not inside the unit of work: it is one statement, batched with other views where it can be.
+        """
+        if self._direct is not None:
+            return await self._direct.read(link_id, viewer_chat_id)
+        async with self.single_statement():
+            found = await self.events.get_with_answers(link_id, viewer_chat_id)
+            return None if found is None else ViewRead(*found)
+
+    async def record_card(self, card: CardRecord) -> None:
+        """Remember a posted card, committed on return: a view's one write, outside the unit of work."""
+        if self._direct is not None:
+            await self._direct.record_card(card)
+            return
+        async with self.single_statement():
+            await self.cards.record(
+                card.link_id,
+                chat_id=card.chat_id,
+                message_id=card.message_id,
+                inline_message_id=card.inline_message_id,
+                now=card.at,
+            )
+            await self.commit()
 
     def single_statement(self) -> Self:
         """Enter for one statement (or reads that need no common snapshot), without BEGIN/COMMIT.

@@ -333,16 +333,21 @@ async def test_without_its_database_the_bot_says_so_stays_up_and_recovers_withou
     alice = await world.user("Alice", opened_the_bot=True)
     group = await world.group("Friends", alice)
     await world.says(alice, group, "/timezone", expect="Europe/Paris", to=lonely)
+    lunch = await world.send(alice, group, newevent("Lunch"), to=lonely)
+    link = link_of(await world.reply_in(group, "📅 Lunch", after=lunch))
 
     db_proxy.cut()
     sent = await world.send(alice, group, newevent("Dinner"), to=lonely)
 
     sorry = await world.reply_in(group, DB_DOWN, after=sent)
     assert "try again in a minute" in sorry["text"]
+    # A view takes the other way to the database (core/storage/direct.py): it too says so.
+    viewed = await world.send(alice, group, f"/event {link}", to=lonely)
+    assert "try again in a minute" in (await world.reply_in(group, DB_DOWN, after=viewed))["text"]
     health = await world.health(lonely)
     assert (health.status_code, health.json()["database"]) == (503, "unavailable")
     assert await events_from(db, sent) == 0
-    assert await world.cards(group) == []
+    assert [link_of(card) for card in await world.cards(group)] == [link]  # Lunch's alone
     await asyncio.sleep(0.7)  # its reminder loop (every 0.3 s) meets the missing database too
     assert lonely.alive()
     assert (await world.health(lonely)).status_code == 503
@@ -357,6 +362,8 @@ async def test_without_its_database_the_bot_says_so_stays_up_and_recovers_withou
     card = await world.reply_in(group, "📅 Dinner", after=again)
     assert WHEN_SHOWN in card["text"]
     assert await events_from(db, again) == 1 and await events_from(db, sent) == 0
+    shown = await world.send(alice, group, f"/event {link}", to=lonely)
+    assert link in (await world.reply_in(group, "📅 Lunch", after=shown))["text"]
     assert await asyncio.to_thread(stop, lonely.process) == 0, lonely.log()
     assert "Traceback" not in lonely.log(), lonely.log()
 
