@@ -87,6 +87,13 @@ class Runner:
             raise RuntimeError(f"{self.name}: {errors} updates failed: {dict(self.pipe.errors)}")
         return len(raw_updates) / elapsed
 
+    def direct_batches(self) -> tuple[int, int]:
+        """How many batched view reads and card writes the bot has sent (0, 0 without that path)."""
+        views = getattr(self.app.bot_data, "direct_views", None)
+        if views is None:
+            return 0, 0
+        return views.reads.batches, views.writes.batches
+
     async def drain_background(self) -> None:
         """Wait for work the bot started after answering (card refreshes); untimed."""
         refresher = getattr(getattr(self.app.bot_data, "refresher", None), "drain", None)

@@ -30,11 +30,20 @@ DEFAULT_MIN = 300
 
 
 async def _timed(runner: Runner, raws: list[str]) -> dict[str, float]:
+    reads, writes = runner.direct_batches()
     cpu = time.process_time()
     rate = await runner.run(raws)
     cpu_us = (time.process_time() - cpu) / len(raws) * 1e6
     await runner.drain_background()
-    return {"rate": rate, "cpu_us_per_update": cpu_us, "updates": len(raws)}
+    reads_after, writes_after = runner.direct_batches()
+    return {
+        "rate": rate,
+        "cpu_us_per_update": cpu_us,
+        "updates": len(raws),
+        # Statements of the batched view path (core/storage/direct.py); 0 where it is not used.
+        "read_batches": reads_after - reads,
+        "write_batches": writes_after - writes,
+    }
 
 
 async def _measure(args: Any) -> dict[str, Any]:
@@ -107,12 +116,19 @@ def _summarise(raw: dict[str, Any]) -> dict[str, Any]:
                 "ratio_to_echo": common.median(ratios),
                 "ratio_min": min(ratios),
                 "ratio_max": max(ratios),
+                "updates_per_read_batch": _per_batch(rounds, path, size, "read_batches"),
+                "updates_per_write_batch": _per_batch(rounds, path, size, "write_batches"),
             }
             if path in VIEWS:
                 entry[size]["target"] = TARGET_VIEW_RATIO
                 entry[size]["met"] = entry[size]["ratio_to_echo"] >= TARGET_VIEW_RATIO
         summary[path] = entry
     return summary
+
+
+def _per_batch(rounds: list[dict[str, Any]], path: str, size: str, kind: str) -> float | None:
+    batches = sum(r[path][size][kind] for r in rounds)
+    return sum(r[path][size]["updates"] for r in rounds) / batches if batches else None
 
 
 def _report(summary: dict[str, Any], raw: dict[str, Any], args: Any) -> None:
@@ -132,6 +148,8 @@ def _report(summary: dict[str, Any], raw: dict[str, Any], args: Any) -> None:
                     entry["echo_cpu_us_per_update"],
                     f"≥{TARGET_VIEW_RATIO}" if path in VIEWS else "-",
                     s.get("met", "-"),
+                    _cell(s["updates_per_read_batch"]),
+                    _cell(s["updates_per_write_batch"]),
                 ]
             )
     common.print_table(
@@ -148,9 +166,15 @@ def _report(summary: dict[str, Any], raw: dict[str, Any], args: Any) -> None:
             "echo CPU µs",
             "target",
             "met",
+            "updates/read batch",
+            "updates/write batch",
         ],
         rows,
     )
+
+
+def _cell(per_batch: float | None) -> str:
+    return "-" if per_batch is None else f"{per_batch:.1f}"
 
 
 def main() -> None:
