@@ -10,6 +10,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot import keyboards, texts
 from bot.context import BotData
+from bot.wire import NO_PREVIEW
 from core import service, sharing
 from core.events import EventView
 
@@ -30,7 +31,9 @@ async def reply_card(
     """Answer ``message`` with the event's card and remember the card, so later changes reach it."""
     private = message.chat.type == "private"
     text, markup = render(data, event, viewer_timezone=viewer_timezone, private=private)
-    sent = await message.reply_html(text, reply_markup=markup, disable_web_page_preview=True, do_quote=False)
+    sent = await message.reply_html(
+        text, reply_markup=markup, link_preview_options=NO_PREVIEW, do_quote=False
+    )
     await sharing.record_card(data.uow(), event.link_id, chat_id=sent.chat_id, message_id=sent.message_id)
     return sent
 
@@ -69,7 +72,11 @@ async def _edit_all(bot: Bot, data: BotData, event: EventView) -> int:
         )
         try:
             await bot.edit_message_text(
-                text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True, **target
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+                **target,
             )
             changed += 1
         except BadRequest as exc:

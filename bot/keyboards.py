@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.wire import CardMarkup
 from core.codes import is_link_id
 from core.events import GOING, MAYBE, NO
 
@@ -71,44 +71,6 @@ def decode_callback(data: str | None) -> Callback:
 
 def _data(*parts: str) -> str:
     return ":".join(parts)
-
-
-# The fields a card's buttons use; any other field set sends a keyboard the generic way.
-_PLAIN_FIELDS = ("text", "url", "callback_data")
-_OTHER_FIELDS = tuple(
-    name
-    for cls in InlineKeyboardButton.__mro__[:-1]
-    for name in getattr(cls, "__slots__", ())
-    if not name.startswith("_") and name not in _PLAIN_FIELDS and name != "api_kwargs"
-)
-
-
-class CardMarkup(InlineKeyboardMarkup):
-    """An inline keyboard that turns itself into JSON in a few microseconds.
-
-    python-telegram-bot's ``to_dict`` reflects over every slot of every button: 46 µs for a card's five
-    buttons, a third of the cost of sending the card, paid on every view and every card edit. Buttons
-    that carry only a text and a url or callback data are written directly; any other button goes the
-    generic way. Tests check both give the same JSON.
-    """
-
-    __slots__ = ()
-
-    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
-        rows = []
-        for row in self.inline_keyboard:
-            buttons = []
-            for button in row:
-                if button.api_kwargs or any(getattr(button, name) is not None for name in _OTHER_FIELDS):
-                    return super().to_dict(recursive)
-                wire: dict[str, Any] = {"text": button.text}
-                if button.url is not None:
-                    wire["url"] = button.url
-                if button.callback_data is not None:
-                    wire["callback_data"] = button.callback_data
-                buttons.append(wire)
-            rows.append(buttons)
-        return {"inline_keyboard": rows}
 
 
 # Keyboards are immutable in python-telegram-bot, and building one costs more than the rest of a card.

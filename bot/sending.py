@@ -7,6 +7,8 @@ import asyncio
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
+from bot.wire import NO_PREVIEW
+
 SEND_ATTEMPTS = 4
 RETRY_BACKOFF = 1.0
 
@@ -18,7 +20,7 @@ async def send_important(bot: Bot, chat_id: int, text: str) -> None:
     """
     for attempt in range(SEND_ATTEMPTS):
         try:
-            await bot.send_message(chat_id, text, parse_mode="HTML", disable_web_page_preview=True)
+            await bot.send_message(chat_id, text, parse_mode="HTML", link_preview_options=NO_PREVIEW)
             return
         except TimedOut:
             raise

@@ -6,6 +6,7 @@ import re
 
 from telegram import Chat, InlineKeyboardMarkup, Message, Update
 
+from bot.wire import NO_PREVIEW
 from core import codes
 from core.service import Credentials
 
@@ -51,5 +52,5 @@ def is_anonymous_admin(message: Message) -> bool:
 async def reply(update: Update, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
     assert update.effective_message is not None
     return await update.effective_message.reply_html(
-        html, reply_markup=markup, disable_web_page_preview=True, do_quote=False
+        html, reply_markup=markup, link_preview_options=NO_PREVIEW, do_quote=False
     )

@@ -10,6 +10,7 @@ from bot import cards, texts
 from bot.context import SkedjitContext
 from bot.handlers.common import extract_link
 from bot.keyboards import NEW_PAYLOAD
+from bot.wire import NO_PREVIEW
 from core import dates, service, sharing
 from core.errors import EventNotFound
 from core.events import EventView
@@ -23,7 +24,9 @@ def _result(context: SkedjitContext, event: EventView) -> InlineQueryResultArtic
         id=event.link_id,
         title=event.title,
         description=dates.format_when(event.starts_at, event.timezone),
-        input_message_content=InputTextMessageContent(text, parse_mode="HTML", disable_web_page_preview=True),
+        input_message_content=InputTextMessageContent(
+            text, parse_mode="HTML", link_preview_options=NO_PREVIEW
+        ),
         reply_markup=markup,
     )
 

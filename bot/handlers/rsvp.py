@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
+from bot.wire import NO_PREVIEW
 from core import attendance, dates, sharing
 from core.events import WAITING, EventView
 
@@ -48,7 +49,7 @@ async def tell_promoted(context: SkedjitContext, user_id: int, event: EventView)
         link=texts.deep_link(data.bot_username, event.link_id),
     )
     try:
-        await context.bot.send_message(user_id, text, parse_mode="HTML", disable_web_page_preview=True)
+        await context.bot.send_message(user_id, text, parse_mode="HTML", link_preview_options=NO_PREVIEW)
     except TelegramError as exc:
         # They never opened the bot, or blocked it: the card still shows them as going.
         log.info("could not tell a promoted user: %s", exc)

@@ -1,13 +1,14 @@
-"""The card keyboard writes its own JSON (bot/keyboards.py): it must be exactly what PTB would send."""
+"""What the bot writes as JSON itself (bot/wire.py) must be exactly what python-telegram-bot would send."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot.keyboards import CardMarkup, card_keyboard
+from bot.keyboards import card_keyboard
+from bot.wire import NO_PREVIEW, CardMarkup
 
 
 def _generic(markup: InlineKeyboardMarkup) -> dict:
@@ -35,3 +36,8 @@ def test_a_button_with_any_other_field_is_sent_the_generic_way():
 
     assert sent == _generic(markup)
     assert sent["inline_keyboard"][1][0]["switch_inline_query"] == "Ab3Cd4Ef5G"
+
+
+def test_no_preview_sends_what_ptb_sends_for_a_disabled_preview():
+    assert NO_PREVIEW.to_dict() == LinkPreviewOptions(is_disabled=True).to_dict() == {"is_disabled": True}
+    assert NO_PREVIEW.is_disabled is True
