@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -10,7 +9,6 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -23,11 +21,12 @@ PRIVATE = NEW_MESSAGES & filters.ChatType.PRIVATE
 WIZARD_BUTTONS = f"^({keyboards.WIZARD_CREATE}|{keyboards.WIZARD_CANCEL})$"
 RSVP_BUTTONS = f"^{keyboards.RSVP}:"
 
+# The most frequent first: PTB tries each command handler in turn until one matches.
 COMMANDS = {
     "start": basics.start,
+    "event": basics.event_command,
     "help": basics.help_command,
     "newevent": create.newevent,
-    "event": basics.event_command,
     "editevent": manage.editevent,
     "deleteevent": manage.deleteevent,
     "newcode": manage.newcode,
@@ -38,12 +37,9 @@ COMMANDS = {
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(TypeHandler(Update, guards.drop_unhandled_kinds), group=-3)
+    application.add_handler(MessageHandler(guards.UNHANDLED_KINDS, guards.drop_unhandled_kind), group=-3)
     application.add_handler(MessageHandler(NEW_MESSAGES & filters.COMMAND, observe.brake_floods), group=-2)
-    application.add_handler(
-        MessageHandler(NEW_MESSAGES & filters.ChatType.GROUPS & filters.TEXT, guards.refuse_codes_in_groups),
-        group=-1,
-    )
+    application.add_handler(MessageHandler(guards.CODES_IN_GROUPS, guards.refuse_codes_in_groups), group=-1)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES))
     application.add_handler(CommandHandler("cancel", conversation.cancel, filters=PRIVATE))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, filters
 
 from bot import texts
 from bot.context import SkedjitContext
@@ -15,19 +15,34 @@ from core import codes
 log = logging.getLogger(__name__)
 
 
-async def drop_unhandled_kinds(update: Update, context: SkedjitContext) -> None:
+class _WithoutSender(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return message.from_user is None
+
+
+class _WithSecretCode(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and codes.find_secret_code(message.text) is not None
+
+
+# Filters, so the (synchronous) check is all that most updates cost; the callbacks run only to act.
+UNHANDLED_KINDS = (
+    filters.UpdateType.EDITED
+    | filters.UpdateType.CHANNEL_POSTS
+    | (filters.UpdateType.MESSAGE & _WithoutSender())
+)
+CODES_IN_GROUPS = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.TEXT & _WithSecretCode()
+
+
+async def drop_unhandled_kind(update: Update, context: SkedjitContext) -> None:
     """Ignores edits, channel posts and messages without a sender, so nothing acts on them twice."""
-    if update.edited_message or update.channel_post or update.edited_channel_post:
-        raise ApplicationHandlerStop
-    if update.message is not None and update.message.from_user is None:
-        raise ApplicationHandlerStop
+    raise ApplicationHandlerStop
 
 
 async def refuse_codes_in_groups(update: Update, context: SkedjitContext) -> None:
     """Never uses a secret code posted in a group: deletes the message if it can and says why."""
     message = update.effective_message
-    if message is None or not message.text or codes.find_secret_code(message.text) is None:
-        return
+    assert message is not None  # CODES_IN_GROUPS matched a message
     try:
         deleted = await message.delete()
     except TelegramError as exc:
