@@ -31,6 +31,7 @@ class BotData:
     refresher: CardRefresher = field(init=False)
     flood_guard: FloodGuard = field(default_factory=FloodGuard)
     create_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CREATES_AT_ONCE))
+    gc_thresholds: tuple[int, int, int] | None = None  # the collector's settings before start-up
 
     def __post_init__(self) -> None:
         self.refresher = CardRefresher(self.settings.card_edit_interval_seconds)

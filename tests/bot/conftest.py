@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,12 +89,9 @@ def fake() -> FakeTelegram:
     return FakeTelegram()
 
 
-@pytest.fixture
-async def harness(
-    fake: FakeTelegram, tmp_path: Path, migrated_sqlite_template: Path
-) -> AsyncIterator[BotHarness]:
-    db = tmp_path / "bot.db"
-    shutil.copy(migrated_sqlite_template, db)
+@asynccontextmanager
+async def running_bot(fake: FakeTelegram, db: Path) -> AsyncIterator[BotHarness]:
+    """The bot on the SQLite file ``db``, started and stopped as ``python -m bot`` would."""
     settings = Settings(
         telegram_bot_token=fake.token,  # type: ignore[arg-type]
         database_url=f"sqlite+aiosqlite:///{db}",
@@ -110,6 +108,16 @@ async def harness(
         yield BotHarness(fake, application)
         await application.post_stop(application)  # type: ignore[misc]
         await application.post_shutdown(application)  # type: ignore[misc]
+
+
+@pytest.fixture
+async def harness(
+    fake: FakeTelegram, tmp_path: Path, migrated_sqlite_template: Path
+) -> AsyncIterator[BotHarness]:
+    db = tmp_path / "bot.db"
+    shutil.copy(migrated_sqlite_template, db)
+    async with running_bot(fake, db) as harness:
+        yield harness
 
 
 @pytest.fixture
