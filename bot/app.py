@@ -21,6 +21,10 @@ from core.storage.migrate import migrate
 
 log = logging.getLogger(__name__)
 
+# Views read and record cards in batches (core/storage/direct.py): one batch of each kind in flight
+# at a time is plenty (a batch of 100 takes a few ms), and keeps each process's connections few.
+VIEW_CONNECTIONS = 2
+
 # Allocations between two collections of the youngest generation (CPython's default is 700).
 GC_YOUNG_THRESHOLD = 20_000
 
@@ -107,7 +111,7 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     data.session_factory = make_session_factory(data.engine)
     data.autocommit_factory = make_autocommit_factory(data.engine)
     await migrate(data.engine)
-    data.direct_views = await open_direct_views(data.engine, pool_size=data.settings.database_pool_size)
+    data.direct_views = await open_direct_views(data.engine, pool_size=VIEW_CONNECTIONS)
     # dateparser loads its language data lazily; do it now, not on the first user's message.
     await asyncio.to_thread(dates.warm_up)
     data.gc_thresholds = _tune_gc()
