@@ -14,7 +14,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bench import common, db, experiments
+from bench import common, db, diagnoses
 from bench.apps import make_runner
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import PATHS, UpdateFactory
@@ -40,7 +40,6 @@ async def _run(args: Any) -> None:
             profiler.stop()
         finally:
             await runner.stop()
-            await experiments.close()
     print(f"{args.path}: {rate:.0f} updates/s while profiled")
     print(profiler.output_text(unicode=True, color=False, show_all=args.all, timeline=False, flat=args.flat))
     if args.html:
@@ -60,12 +59,14 @@ def main() -> None:
     p.add_argument("--all", action="store_true", help="show library frames too")
     p.add_argument("--html", type=Path, help="also write pyinstrument's HTML report here")
     p.add_argument(
-        "--experiment", choices=list(experiments.EXPERIMENTS), help="profile a suggested fix instead"
+        "--without",
+        nargs="+",
+        choices=list(diagnoses.WITHOUT),
+        help="DIAGNOSIS: profile without these parts of a view (bench/diagnoses.py)",
     )
     args = p.parse_args()
     common.configure_logging(args.log_level, BOT_TOKEN)
-    if args.experiment:
-        print(experiments.EXPERIMENTS[args.experiment]())
+    print(diagnoses.install(args.without))
     asyncio.run(_run(args))
 
 

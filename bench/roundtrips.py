@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from telegram import Update
 
-from bench import common, db, experiments
+from bench import common, db
 from bench.apps import make_runner
 from bench.pgproxy import PgProxy
 from bench.telegram_stub import BOT_TOKEN
@@ -120,7 +120,6 @@ async def _measure(args: Any) -> dict[str, Any]:
                 clock.say(f"{path}: {handler_trips / n:.1f} round trips per update")
         finally:
             await runner.stop()
-            await experiments.close()
             await proxy.stop()
     return results
 
@@ -160,19 +159,12 @@ def main() -> None:
     p.add_argument("--updates", type=int, default=50, help="updates counted per path (default 50)")
     p.add_argument("--warmup", type=int, default=10, help="updates per path before counting (default 10)")
     p.add_argument("--paths", nargs="+", default=list(PATHS), choices=list(PATHS), help="paths to run")
-    p.add_argument(
-        "--experiment",
-        choices=list(experiments.EXPERIMENTS),
-        help="EXPERIMENT: try a suggested fix (bench/experiments.py)",
-    )
     args = p.parse_args()
     common.configure_logging(args.log_level, BOT_TOKEN)
-    args.variant = experiments.EXPERIMENTS[args.experiment]() if args.experiment else "as shipped"
-    print(f"bot: {args.variant}")
     results = asyncio.run(_measure(args))
     _report(results)
     payload = {
-        "bot": args.variant,
+        "bot": "as shipped",
         "events": EVENTS,
         "target_view_round_trips": TARGET_VIEW_ROUND_TRIPS,
         "paths": results,

@@ -16,7 +16,7 @@ import asyncio
 import time
 from typing import Any
 
-from bench import common, db, experiments
+from bench import common, db, diagnoses
 from bench.apps import CONCURRENT_UPDATES, Runner, make_runner
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import UpdateFactory
@@ -94,7 +94,6 @@ async def _measure(args: Any) -> dict[str, Any]:
         finally:
             for runner in runners:
                 await runner.stop()
-            await experiments.close()
     return {"counts": counts, "rounds": rounds, "calls": calls, "sizes": sizes}
 
 
@@ -186,13 +185,14 @@ def main() -> None:
     p.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES), help="table sizes to run")
     p.add_argument("--paths", nargs="+", default=list(PATHS), choices=list(PATHS), help="paths to run")
     p.add_argument(
-        "--experiment",
-        choices=list(experiments.EXPERIMENTS),
-        help="EXPERIMENT: try a suggested fix (bench/experiments.py)",
+        "--without",
+        nargs="+",
+        choices=list(diagnoses.WITHOUT),
+        help="DIAGNOSIS: take these parts of a view away, to see what they cost (bench/diagnoses.py)",
     )
     args = p.parse_args()
     common.configure_logging(args.log_level, BOT_TOKEN)
-    args.variant = experiments.EXPERIMENTS[args.experiment]() if args.experiment else "as shipped"
+    args.variant = diagnoses.install(args.without)
     print(f"bot: {args.variant}")
     raw = asyncio.run(_measure(args))
     summary = _summarise(raw)
