@@ -2,7 +2,7 @@
 
 Every tap on a link reads the event with its answers and records the card the bot posts: most of what
 the bot does all day. Through an ``AsyncSession`` those two statements cost about 1 ms of CPU per view
-(session, transaction bookkeeping, result processing), seven times what python-telegram-bot needs to
+(session, transaction bookkeeping, result processing), five times what python-telegram-bot needs to
 answer a message (bench/README.md). Here they go straight to asyncpg, and the views that arrive
 together share one statement of each kind (``Batcher``): a view costs some tens of microseconds.
 
@@ -130,7 +130,7 @@ class DirectViews:
     async def open(self) -> None:
         # min_size=0: no connection until the first view, so opening never fails for a server that
         # is down; each view then fails alone (DatabaseUnavailable) and the next one reconnects.
-        # reset=None-like: the statements here leave no session state, so a connection going back
+        # reset: the statements here leave no session state, so a connection going back
         # to the pool needs no RESET ALL round trip.
         self._pool = await asyncpg.create_pool(
             min_size=0, max_size=self._pool_size, reset=_leave_as_is, **self._connect_args
