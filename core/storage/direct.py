@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -23,28 +24,13 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from core.errors import DatabaseUnavailable
+from core.events import EventView
 from core.storage.batching import Batcher
 from core.storage.models import Event
 from core.storage.repository import Answer
 
-# What a view shows of an event (everything but the code's hash and bookkeeping).
-VIEW_COLUMNS = (
-    "link_id",
-    "title",
-    "description",
-    "location",
-    "starts_at",
-    "ends_at",
-    "timezone",
-    "creator_user_id",
-    "chat_id",
-    "sequence",
-    "created_at",
-    "updated_at",
-    "cancelled_at",
-    "capacity",
-    "reminder_minutes",
-)
+# The columns ``service.to_view`` reads: every field of EventView but the answers, named as in the table.
+VIEW_COLUMNS = tuple(field.name for field in fields(EventView) if field.name != "rsvps")
 assert set(VIEW_COLUMNS) <= set(Event.__table__.columns.keys())
 
 # One row per (asked link, answer), in the order asked, answers in the order they came. ``asked`` is
@@ -78,8 +64,7 @@ _SQLALCHEMY_ONLY_ARGUMENTS = {"prepared_statement_name_func", "async_fallback"}
 
 # asyncpg's errors that mean "the server is not there", as opposed to a wrong statement.
 _CONNECTION_ERRORS = (
-    OSError,
-    ConnectionError,
+    OSError,  # ConnectionRefusedError and the other ConnectionErrors among them
     asyncpg.PostgresConnectionError,  # among them: the connection was closed under us
     asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting up
