@@ -11,6 +11,7 @@ the git history at a2382a0.)
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -81,6 +82,16 @@ WITHOUT: dict[str, Callable[[], str]] = {
     "keyboard": without_keyboard_build,
     "card-text": without_card_text,
 }
+
+
+def add_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--without NAME ...``, for a benchmark that runs views."""
+    parser.add_argument(
+        "--without",
+        nargs="+",
+        choices=list(WITHOUT),
+        help=f"DIAGNOSIS: {what} without these parts of a view (bench/diagnoses.py)",
+    )
 
 
 def install(names: list[str] | None) -> str:

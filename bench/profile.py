@@ -58,12 +58,7 @@ def main() -> None:
     p.add_argument("--flat", action="store_true", help="list functions by their own time instead of a tree")
     p.add_argument("--all", action="store_true", help="show library frames too")
     p.add_argument("--html", type=Path, help="also write pyinstrument's HTML report here")
-    p.add_argument(
-        "--without",
-        nargs="+",
-        choices=list(diagnoses.WITHOUT),
-        help="DIAGNOSIS: profile without these parts of a view (bench/diagnoses.py)",
-    )
+    diagnoses.add_argument(p, "profile")
     args = p.parse_args()
     common.configure_logging(args.log_level, BOT_TOKEN)
     print(diagnoses.install(args.without))

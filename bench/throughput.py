@@ -184,12 +184,7 @@ def main() -> None:
     )
     p.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES), help="table sizes to run")
     p.add_argument("--paths", nargs="+", default=list(PATHS), choices=list(PATHS), help="paths to run")
-    p.add_argument(
-        "--without",
-        nargs="+",
-        choices=list(diagnoses.WITHOUT),
-        help="DIAGNOSIS: take these parts of a view away, to see what they cost (bench/diagnoses.py)",
-    )
+    diagnoses.add_argument(p, "measure")
     args = p.parse_args()
     common.configure_logging(args.log_level, BOT_TOKEN)
     args.variant = diagnoses.install(args.without)
