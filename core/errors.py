@@ -1,58 +1,124 @@
-"""Domain errors. Each carries a message that is safe to show to a user as it is."""
+"""Domain errors: what went wrong, as a code and its parameters. No words: ``bot/`` turns each into a
+sentence in the reader's language (``bot.texts.describe_error``).
+
+A ``DomainError`` is something a user may be told. The ``Conflict`` family are storage outcomes a
+service handles itself (a duplicate key, a row changed underneath); they never reach a user as such.
+"""
 
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base of every error a user may see. ``message`` is plain text, not yet HTML-escaped."""
+    """Base of every error a user may see: ``code`` names it, ``params`` fill in its sentence."""
 
-    message: str = "Something about that request isn't right."
+    code = "error"
 
-    def __init__(self, message: str | None = None) -> None:
-        if message is not None:
-            self.message = message
-        super().__init__(self.message)
+    def __init__(self, **params: object) -> None:
+        self.params = params
+        super().__init__(self.code, params)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.params!r})"
 
 
 class EventNotFound(DomainError):
-    message = "There is no such event. Check the link, or the event may have been deleted."
+    code = "event_not_found"
+
+
+class EventCancelled(DomainError):
+    """The event was cancelled, so it can't be changed or answered any more."""
+
+    code = "event_cancelled"
+
+
+class EventStarted(DomainError):
+    """The event has begun: answers are closed."""
+
+    code = "event_started"
 
 
 class WrongSecretCode(DomainError):
-    message = "That secret code doesn't match this event."
+    code = "wrong_code"
 
 
 class NotAllowed(DomainError):
-    message = "Only the event's creator, or someone with its secret code, can do that."
+    """Neither the creator's account nor an unlock with the current secret code."""
+
+    code = "not_allowed"
+
+
+class NoIdentity(DomainError):
+    """The message has no person behind it (an anonymous admin, a channel, a linked-channel forward)."""
+
+    code = "no_identity"
 
 
 class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+
     def __init__(self, retry_after_seconds: int) -> None:
         self.retry_after_seconds = retry_after_seconds
-        super().__init__(
-            f"Too many wrong codes for this event. Try again in {_human_seconds(retry_after_seconds)}."
-        )
+        super().__init__(seconds=retry_after_seconds)
 
 
 class InvalidField(DomainError):
-    """A value the user gave is unusable. ``field`` names it ("title", "when", ...)."""
+    """A value a person gave is unusable: ``field`` names it ("title", "when", ...), ``reason`` why.
 
-    def __init__(self, field: str, reason: str) -> None:
+    ``params`` carry what the sentence needs (a length, a limit, an example instant), as values.
+    """
+
+    code = "invalid_field"
+
+    def __init__(self, field: str, reason: str, **params: object) -> None:
         self.field = field
         self.reason = reason
-        super().__init__(f"{field.capitalize()}: {reason}")
+        super().__init__(**params)
+
+    def __repr__(self) -> str:
+        return f"InvalidField({self.field!r}, {self.reason!r}, {self.params!r})"
+
+
+class NothingToChange(DomainError):
+    code = "nothing_to_change"
+
+
+class ConcurrentChange(DomainError):
+    """Someone else changed the same thing at the same moment; trying again will work."""
+
+    code = "concurrent_change"
 
 
 class ClaimNotFound(DomainError):
-    message = "This link to collect a secret code has expired or was already used."
+    """A link to collect a secret code that expired, was used, or was ended by a new code."""
+
+    code = "claim_not_found"
+
+
+class ClaimNotYours(DomainError):
+    code = "claim_not_yours"
+
+
+class FlowExpired(DomainError):
+    """A guided step (a preview, a pending question) is gone: it expired or was already answered."""
+
+    code = "flow_expired"
 
 
 class DatabaseUnavailable(DomainError):
-    message = "I can't reach my database right now. Please try again in a minute."
+    code = "database_unavailable"
 
 
-def _human_seconds(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = (seconds + 59) // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+class Conflict(Exception):
+    """A storage outcome the service decides about; never shown to a user as it is."""
+
+
+class DuplicateLink(Conflict):
+    """The random link id is taken: draw another."""
+
+
+class DuplicateOrigin(Conflict):
+    """The request that creates this event was handled already (a repeated update)."""
+
+
+class StaleRow(Conflict):
+    """The row changed between reading and writing it."""
