@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.throttle import CardRefresher, FloodGuard
+from bot.cards import CardRefresher
+from bot.flood import FloodGuard
 from core.config import Settings
 from core.storage.direct import DirectViews
 from core.storage.engine import SessionFactory
@@ -44,6 +45,4 @@ class BotData:
 
 
 class SkedjitContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
-    @property
-    def data(self) -> BotData:
-        return self.bot_data
+    """The context every handler gets: ``context.bot_data`` is the typed ``BotData``."""

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.wire import CardMarkup
 from core.codes import is_link_id
-from core.events import GOING, MAYBE, NO
+from core.events import GOING, MAYBE, NO, Field
 
 # Deep-link payloads (t.me/<bot>?start=<payload>): A-Za-z0-9_- and at most 64 characters.
 CLAIM_PREFIX = "c_"
@@ -35,14 +35,14 @@ RSVP = "rv"
 # One letter per answer keeps "rv:g:<link>" far inside the 64-byte limit.
 RSVP_ANSWERS = {"g": GOING, "m": MAYBE, "n": NO}
 
-EDITABLE_FIELDS = ("title", "when", "location", "description", "capacity", "reminders")
+_FIELDS = {field.value: field for field in Field}
 
 
 @dataclass(frozen=True, slots=True)
 class Callback:
     action: str
     link_id: str | None = None
-    field: str | None = None
+    field: Field | None = None
     answer: str | None = None
 
 
@@ -64,8 +64,8 @@ def decode_callback(data: str | None) -> Callback:
         return Callback(action, link_id=args[0])
     if action == RSVP and len(args) == 2 and args[0] in RSVP_ANSWERS and is_link_id(args[1]):
         return Callback(action, link_id=args[1], answer=RSVP_ANSWERS[args[0]])
-    if action == EDIT_FIELD and len(args) == 2 and args[0] in EDITABLE_FIELDS and is_link_id(args[1]):
-        return Callback(action, link_id=args[1], field=args[0])
+    if action == EDIT_FIELD and len(args) == 2 and args[0] in _FIELDS and is_link_id(args[1]):
+        return Callback(action, link_id=args[1], field=_FIELDS[args[0]])
     raise BadCallback(data)
 
 
@@ -118,10 +118,10 @@ def manage_menu(link_id: str) -> InlineKeyboardMarkup:
 
 def pick_field(link_id: str) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(texts.FIELD_LABELS[field], callback_data=_data(EDIT_FIELD, field, link_id))
-        for field in EDITABLE_FIELDS
+        InlineKeyboardButton(texts.FIELD_LABELS[field], callback_data=_data(EDIT_FIELD, field.value, link_id))
+        for field in Field
     ]
-    return InlineKeyboardMarkup([buttons[:2], buttons[2:4], buttons[4:]])
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def confirm_delete(link_id: str) -> InlineKeyboardMarkup:

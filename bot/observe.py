@@ -1,4 +1,4 @@
-"""One log line per update, and a brake on command flooding."""
+"""One log line per update: its id, what it asked for (never its arguments), outcome and duration."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ import time
 from contextvars import ContextVar
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop
-
-from bot import texts
-from bot.context import SkedjitContext
+from telegram.ext import Application
 
 log = logging.getLogger("skedjit.updates")
 
@@ -60,18 +57,3 @@ def record_outcome(name: str) -> None:
     current = outcome.get(None)
     if current is not None:
         current["outcome"] = name
-
-
-async def brake_floods(update: Update, context: SkedjitContext) -> None:
-    """Drops commands from someone sending them too fast, telling them once."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None or not (message.text or "").startswith("/"):
-        return
-    guard = context.bot_data.flood_guard
-    allowed, warn = guard.allow((message.chat_id, user.id), time.monotonic())
-    if allowed:
-        return
-    record_outcome("flood")
-    if warn:
-        await message.reply_text(texts.FLOOD, do_quote=False)
-    raise ApplicationHandlerStop

@@ -12,7 +12,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot import texts
 from bot.context import BotData
 from bot.sending import send_important
-from core import dates, reminders
+from bot.timefmt import describe_delta, format_when
+from core import reminders
 from core.reminders import DueReminder
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,8 @@ def reminder_text(data: BotData, due: DueReminder, now: datetime) -> str:
     place = f"\n📍 {texts.esc(event.location)}" if event.location else ""
     return texts.REMINDER.format(
         title=texts.esc(event.title),
-        delta=texts.esc(dates.describe_delta(event.starts_at, now)),
-        when=texts.esc(dates.format_when(event.starts_at, event.timezone)),
+        delta=texts.esc(describe_delta(event.starts_at, now)),
+        when=texts.esc(format_when(event.starts_at, event.timezone)),
         place=place,
         link=texts.deep_link(data.bot_username, event.link_id),
     )

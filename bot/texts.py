@@ -1,18 +1,26 @@
-"""Every user-facing string. HTML parse mode: anything a user typed goes through ``esc``."""
+"""Every user-facing string, and the sentence for every domain error. HTML parse mode: anything a user
+typed goes through ``esc``."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from html import escape
+import re
+from datetime import date, datetime
+from html import escape, unescape
 
-from core import dates
-from core.events import EventView
+from bot.timefmt import date_text, describe_delta, describe_seconds, format_when, wall_text
+from core import errors
+from core.events import EventView, Field
 
 MAX_MESSAGE = 4096
 
 
 def esc(text: str) -> str:
     return escape(text, quote=False)
+
+
+def plain(html: str) -> str:
+    """The text of an HTML message without its tags and entities, for places that show plain text."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def deep_link(bot_username: str, payload: str) -> str:
@@ -46,9 +54,9 @@ NEWEVENT_USAGE = (
 NEWEVENT_USAGE_PRIVATE = NEWEVENT_USAGE + "\n\nOr send /newevent alone and I'll ask step by step."
 
 
-def newevent_error(message: str) -> str:
-    """A /newevent problem (its message already names the part) with an example that works."""
-    return f"⚠️ {esc(message)}\n\nExample: <code>{esc(EXAMPLE_NEWEVENT)}</code>"
+def newevent_error(error: errors.DomainError) -> str:
+    """A /newevent problem (its sentence names the part) with an example that works."""
+    return f"⚠️ {describe_error(error)}\n\nExample: <code>{esc(EXAMPLE_NEWEVENT)}</code>"
 
 
 NAMES_IN_GROUP = 10
@@ -69,12 +77,12 @@ def card(
         head = f"❌ <b>Cancelled:</b> <s>{esc(event.title)}</s>\n"
     else:
         head = f"📅 <b>{esc(event.title)}</b>\n"
-    when = f"🕒 {esc(dates.format_when(event.starts_at, event.timezone))}"
+    when = f"🕒 {esc(format_when(event.starts_at, event.timezone))}"
     if not event.is_cancelled:
-        when += f" · {esc(dates.describe_delta(event.starts_at, now))}"
+        when += f" · {esc(describe_delta(event.starts_at, now))}"
     lines = [head + when]
     if viewer_timezone and viewer_timezone != event.timezone:
-        lines.append(f"    ({esc(dates.format_when(event.starts_at, viewer_timezone))} your time)")
+        lines.append(f"    ({esc(format_when(event.starts_at, viewer_timezone))} your time)")
     if event.location:
         lines.append(f"📍 {esc(event.location)}")
     answers = _answers(event, NAMES_IN_PRIVATE if all_names else NAMES_IN_GROUP)
@@ -87,6 +95,11 @@ def card(
         if room > 20:
             lines.append("\n" + _fit(event.description, room))
     return "\n".join(lines) + "\n" + tail
+
+
+def card_preview(event: EventView) -> str:
+    """The card an event will have, before it exists: no link, no answers yet."""
+    return card(event, "").rsplit("\n🔗", 1)[0].rstrip()
 
 
 def _answers(event: EventView, names_shown: int) -> str:
@@ -117,7 +130,7 @@ def _names(names: list[str]) -> str:
     shown: list[str] = []
     used = 0
     for name in names:
-        piece = esc(name[:40])
+        piece = esc(name[:40] or SOMEONE)
         if used + len(piece) + 2 > NAMES_BUDGET:
             return ", ".join(shown) + f" and {len(names) - len(shown)} more"
         shown.append(piece)
@@ -138,10 +151,6 @@ def _fit(text: str, room: int) -> str:
         else:
             high = middle - 1
     return esc(text[:low].rstrip()) + "…"
-
-
-def created(event: EventView) -> str:
-    return f"✅ Created for <b>{esc(dates.format_when(event.starts_at, event.timezone))}</b>. Not right? Use /editevent {event.link_id} when …"
 
 
 def code_dm(event: EventView, code: str) -> str:
@@ -205,21 +214,41 @@ UNLOCKED = "🔓 Code accepted. What would you like to do?"
 MANAGE_MENU = "⚙️ <b>{title}</b>\nWhat would you like to do?"
 PICK_FIELD = "Which part of <b>{title}</b> do you want to change?"
 ASK_VALUE = {
-    "title": "Send the new title (up to 200 characters).",
-    "when": "Send the new date and time, e.g. <i>Sat 20:00</i> or <i>2026-12-05 19:30</i> ({zone}).",
-    "location": "Send the new place, or <code>-</code> to remove it.",
-    "description": "Send the new details, or <code>-</code> to remove them.",
-    "capacity": "How many people can come? Send a number, or <code>0</code> for no limit.",
-    "reminders": "When should I remind people? E.g. <code>1d 1h</code> or <code>30m</code>, or <code>off</code>.",
+    Field.TITLE: "Send the new title (up to 200 characters).",
+    Field.WHEN: "Send the new date and time, e.g. <i>Sat 20:00</i> or <i>2026-12-05 19:30</i> ({zone}).",
+    Field.LOCATION: "Send the new place, or <code>-</code> to remove it.",
+    Field.DESCRIPTION: "Send the new details, or <code>-</code> to remove them.",
+    Field.CAPACITY: "How many people can come? Send a number, or <code>0</code> for no limit.",
+    Field.REMINDERS: "When should I remind people? E.g. <code>1d 1h</code> or <code>30m</code>, or <code>off</code>.",
 }
 FIELD_LABELS = {
-    "title": "Title",
-    "when": "When",
-    "location": "Place",
-    "description": "Details",
-    "capacity": "Seats",
-    "reminders": "Reminders",
+    Field.TITLE: "Title",
+    Field.WHEN: "When",
+    Field.LOCATION: "Place",
+    Field.DESCRIPTION: "Details",
+    Field.CAPACITY: "Seats",
+    Field.REMINDERS: "Reminders",
 }
+# What people may type for each field in /editevent LINK FIELD VALUE.
+FIELD_WORDS = {
+    "title": Field.TITLE,
+    "name": Field.TITLE,
+    "when": Field.WHEN,
+    "time": Field.WHEN,
+    "date": Field.WHEN,
+    "place": Field.LOCATION,
+    "location": Field.LOCATION,
+    "where": Field.LOCATION,
+    "details": Field.DESCRIPTION,
+    "description": Field.DESCRIPTION,
+    "desc": Field.DESCRIPTION,
+    "capacity": Field.CAPACITY,
+    "seats": Field.CAPACITY,
+    "limit": Field.CAPACITY,
+    "reminders": Field.REMINDERS,
+    "reminder": Field.REMINDERS,
+}
+CLEAR_WORD = "-"
 UPDATED = "✏️ Updated. The card below, and every copy I posted, now shows the change."
 UPDATED_IN_GROUP = "✏️ Updated. The event's card, here and wherever I posted it, now shows the change."
 CONFIRM_DELETE = "Cancel <b>{title}</b> for everyone? Its cards will say it was cancelled."
@@ -238,6 +267,30 @@ CLAIMED = "Here is your event's secret code. A new one was made for you, so only
 
 MY_EVENTS_EMPTY = "You have no upcoming events. Create one with /newevent."
 MY_EVENTS_HEAD = "Your upcoming events:"
+MY_EVENTS_TITLE_MAX = 80
+
+
+def my_events(events: list[EventView], bot_username: str) -> str:
+    """The person's upcoming events with their links, always within one message."""
+    lines = [MY_EVENTS_HEAD]
+    used = len(MY_EVENTS_HEAD)
+    for shown, event in enumerate(events):
+        title = (
+            event.title
+            if len(event.title) <= MY_EVENTS_TITLE_MAX
+            else event.title[: MY_EVENTS_TITLE_MAX - 1] + "…"
+        )
+        line = (
+            f"• <b>{esc(title)}</b>, {esc(format_when(event.starts_at, event.timezone))}\n"
+            f"  {deep_link(bot_username, event.link_id)}"
+        )
+        if used + len(line) + 1 > MAX_MESSAGE - 100:
+            lines.append(f"… and {len(events) - shown} more.")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(lines)
+
 
 WIZARD_TITLE = "Let's create an event. What's it called? (/cancel to stop)"
 WIZARD_WHEN = (
@@ -282,3 +335,147 @@ INLINE_CREATE_HINT = "Create one in a private chat with /newevent"
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 STALE_BUTTON = "This button is no longer valid."
 FLOOD = "You're sending commands faster than I can keep up. I'll ignore them for a few seconds."
+NOT_UNDERSTOOD = "I didn't understand that. Send /help to see what I can do."
+CODE_ACCEPTED = "🔓 Code accepted."
+CANCELLED_ALERT = "Cancelled"
+CREATED_ALERT = "Created"
+ASK_CODE_TO_REPLACE = (
+    "🔐 <b>{title}</b>\nTo replace its secret code, send me the current one (like "
+    "<code>7KQF-9XMP-3WTR</code>), or /cancel."
+)
+NO_IDENTITY = {
+    "group": (
+        "You're posting as the group (anonymous admin), so I have no account to send the event's secret "
+        "code to, and it must never be posted here. Please create the event in a private chat with me, "
+        "then share its link here."
+    ),
+    "channel": (
+        "You're posting as a channel, so I can't tell who you are or send you the event's secret code. "
+        "Please post as yourself, or create the event in a private chat with me and share its link here."
+    ),
+}
+SOMEONE = "Someone"
+
+
+# Domain errors: one sentence per code; invalid fields by (field, reason). Parameters are values; the
+# sentence formats them (dates in the reader's form, text escaped).
+
+_FIELD_NAMES = {
+    "title": "Title",
+    "when": "When",
+    "location": "Location",
+    "description": "Description",
+    "capacity": "Capacity",
+    "reminders": "Reminders",
+    "timezone": "Timezone",
+    "answer": "Answer",
+}
+_ERRORS = {
+    errors.EventNotFound.code: NO_SUCH_EVENT,
+    errors.EventCancelled.code: "This event was cancelled, so it can't be changed or answered any more.",
+    errors.EventStarted.code: "This event has already started.",
+    errors.WrongSecretCode.code: "That secret code doesn't match this event.",
+    errors.NotAllowed.code: "Only the event's creator, or someone with its secret code, can do that.",
+    errors.NoIdentity.code: NO_IDENTITY["channel"],
+    errors.NothingToChange.code: "Nothing to change: say which field and its new value.",
+    errors.ConcurrentChange.code: "Someone else changed this event at the same moment. Please try again.",
+    errors.ClaimNotFound.code: "This link to collect a secret code has expired or was already used.",
+    errors.ClaimNotYours.code: "This link is for the event's creator only.",
+    errors.FlowExpired.code: WIZARD_EXPIRED,
+    errors.DatabaseUnavailable.code: "I can't reach my database right now. Please try again in a minute.",
+}
+# Invalid fields: "<Field>: <sentence>", the sentence by reason, or by (field, reason) where it differs.
+_REASONS = {
+    "nul_character": "it contains a NUL character; please retype it.",
+    "line_break": "line breaks aren't allowed here; please retype it.",
+    "control_character": "it contains a control character ({codepoint}); please retype it.",
+    "empty": "it can't be empty.",
+    "too_long": "it is {length} characters long; the limit is {limit}.",
+}
+_EXAMPLES = "“tomorrow 19:30”, “Fri 7pm” or “{example}”"
+_FIELD_REASONS = {
+    ("title", "missing_in_command"): "it's missing. Put it after the time, separated by “|”.",
+    ("when", "missing_in_command"): "it's missing. Start with the date and time, then “|”.",
+    ("capacity", "out_of_range"): "it must be a number from 1 to {limit}, or 0 for no limit.",
+    ("capacity", "not_a_number"): "send a number of seats, or 0 for no limit.",
+    ("reminders", "too_many"): "at most {limit} reminders per event.",
+    (
+        "reminders",
+        "out_of_range",
+    ): "each reminder must be between 1 minute and {longest_days} days before the start.",
+    ("reminders", "not_understood"): "say how long before the start, e.g. “1d 1h” or “30m”, or “off”.",
+    ("answer", "unknown"): "it must be going, maybe or no.",
+    ("timezone", "unknown"): (
+        "I don't know the time zone “{text}”. Try a city such as “Paris” or “New York”, or a zone name "
+        "such as “Europe/Paris”."
+    ),
+    ("timezone", "missing"): (
+        "Please name a time zone. Try a city such as “Paris” or “New York”, or a zone name such as "
+        "“Europe/Paris”."
+    ),
+    ("when", "empty"): "Please say when, e.g. " + _EXAMPLES + ".",
+    ("when", "too_long"): "That's too long for a date and time. Try something like " + _EXAMPLES + ".",
+    ("when", "unreadable_characters"): "That contains characters I can't read. Try something like "
+    + _EXAMPLES
+    + ".",
+    ("when", "not_understood"): "I couldn't understand “{text}” as a date and time. Try " + _EXAMPLES + ".",
+    ("when", "no_time"): "Please add a time, e.g. “{day} 19:30”.",
+    ("when", "time_not_understood"): (
+        "I couldn't tell which time of day you mean in “{text}”. Write it like 19:30, 19h or 7pm, "
+        "e.g. " + _EXAMPLES + "."
+    ),
+    ("when", "past"): (
+        "That time, {instant}, is already in the past. Please pick a time that's still ahead, "
+        "e.g. " + _EXAMPLES + "."
+    ),
+    ("when", "too_far"): (
+        "That's too far in the future. Please pick a date before the end of {last_year}, e.g. "
+        + _EXAMPLES
+        + "."
+    ),
+    (
+        "when",
+        "skipped_by_dst",
+    ): "{wall} doesn't exist in {timezone}: the clocks jump forward then. Try {suggestion} instead.",
+    ("when", "end_before_start"): "the end, {end}, is before the start, {start}. Please check the times.",
+    ("when", "range_not_understood"): (
+        "I couldn't read “{text}” as a start and an end. Try “Fri 19:30-22:00” or “Fri 19:30 for 2h”."
+    ),
+    ("when", "no_timezone"): "Please say when, e.g. " + _EXAMPLES + ".",
+}
+
+
+def describe_error(error: errors.DomainError) -> str:
+    """The HTML sentence that tells a person what went wrong, and what to do instead."""
+    if isinstance(error, errors.TooManyAttempts):
+        return f"Too many wrong codes for this event. Try again in {describe_seconds(error.retry_after_seconds)}."
+    if isinstance(error, errors.InvalidField):
+        return _describe_invalid(error)
+    return _ERRORS.get(error.code, SORRY)
+
+
+def _describe_invalid(error: errors.InvalidField) -> str:
+    values = {name: _shown(value, error.params) for name, value in error.params.items()}
+    values["field"] = _FIELD_NAMES.get(error.field, error.field.capitalize())
+    values.setdefault("example", _shown(None, error.params))
+    if error.reason == "skipped_by_dst":
+        wall, suggestion = error.params["wall"], error.params["suggestion"]
+        assert isinstance(wall, datetime) and isinstance(suggestion, datetime)
+        values["wall"] = f"{wall:%H:%M} on {date_text(wall)}"
+        values["suggestion"] = f"{suggestion:%H:%M}"
+    sentence = _FIELD_REASONS.get((error.field, error.reason)) or _REASONS.get(
+        error.reason, "that can't be used. Please try again."
+    )
+    return f"{values['field']}: {sentence.format(**values)}"
+
+
+def _shown(value: object, params: dict[str, object]) -> str:
+    """One parameter as the reader sees it: instants in the error's zone, local times as typed back."""
+    zone = str(params.get("timezone") or "UTC")
+    if isinstance(value, datetime):
+        return esc(format_when(value, zone) if value.tzinfo is not None else wall_text(value))
+    if isinstance(value, date):
+        return esc(date_text(value))
+    if value is None:  # an example nobody gave: a week from now, at half past seven in the evening
+        return "next Fri 19:30"
+    return esc(str(value))

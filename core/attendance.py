@@ -1,24 +1,25 @@
-"""RSVPs: one answer per person per event, a capacity, and a waitlist that moves up in order."""
+"""Answers: one per person per event, a capacity, and a waitlist that moves up in order."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.errors import DomainError, InvalidField
-from core.events import ANSWERS, GOING, WAITING, Attendee, EventView, clean_capacity
-from core.service import Credentials, current_time, find_editable_event, find_event, to_view
+from core import access
+from core.clock import now_or
+from core.errors import EventStarted, InvalidField
+from core.events import ANSWERS, GOING, WAITING, Attendee, EventView, clean_name
 from core.storage.models import Event, Rsvp
 from core.storage.uow import SqlAlchemyUnitOfWork
-
-NAME_MAX = 64
+from core.storage.views import event_view
 
 
 @dataclass(frozen=True, slots=True)
 class RsvpOutcome:
     event: EventView
     status: str
-    promoted: tuple[Attendee, ...]
+    position: int  # on the waitlist, from 1; 0 when not waiting
+    promoted: tuple[Attendee, ...]  # who got a seat because this answer freed one
 
 
 async def respond(
@@ -32,16 +33,15 @@ async def respond(
 ) -> RsvpOutcome:
     """Record a person's answer. Past the capacity, Going joins the waitlist; a freed seat goes to the first waiting."""
     if answer not in ANSWERS:
-        raise InvalidField("answer", "it must be going, maybe or no.")
-    now = current_time(now)
-    name = " ".join(name.split())[:NAME_MAX] or "Someone"
+        raise InvalidField("answer", "unknown")
+    now = now_or(now)
+    name = clean_name(name)
     async with uow:
         # Locking the event serialises answers to it, so two people can't both take the last seat.
-        event = await find_event(uow, link_id, for_update=True)
-        if event.cancelled_at is not None:
-            raise DomainError("This event was cancelled.")
+        event = await access.find_event(uow, link_id, for_update=True)
+        access.ensure_not_cancelled(event)
         if event.starts_at <= now:
-            raise DomainError("This event has already started.")
+            raise EventStarted()
         rsvp = await uow.rsvps.get(event.id, user_id)
         previous = rsvp.status if rsvp else None
         status = answer
@@ -60,14 +60,20 @@ async def respond(
                 rsvp.status = status
                 rsvp.responded_at = now
         await uow.rsvps.flush()
-        promoted = await _fill_free_seats(uow, event) if previous == GOING and status != GOING else ()
+        promoted = await fill_free_seats(uow, event) if previous == GOING and status != GOING else ()
         # Read before committing: after it, the session would need a new transaction (and round trips).
-        view = to_view(event, await uow.rsvps.for_event(event.id))
+        view = event_view(event, await uow.rsvps.answers(event.id))
         await uow.commit()
-        return RsvpOutcome(view, status, promoted)
+    waiting = [person.user_id for person in view.rsvps.waiting]
+    position = waiting.index(user_id) + 1 if status == WAITING and user_id in waiting else 0
+    return RsvpOutcome(view, status, position, promoted)
 
 
-async def _fill_free_seats(uow: SqlAlchemyUnitOfWork, event: Event) -> tuple[Attendee, ...]:
+async def fill_free_seats(uow: SqlAlchemyUnitOfWork, event: Event) -> tuple[Attendee, ...]:
+    """Inside a unit of work: move the first people waiting into any free seats, in order.
+
+    A lower limit never removes anyone already going: they were promised a seat.
+    """
     if event.capacity is None:
         free = 1 << 30
     else:
@@ -80,28 +86,3 @@ async def _fill_free_seats(uow: SqlAlchemyUnitOfWork, event: Event) -> tuple[Att
         promoted.append(Attendee(rsvp.user_id, rsvp.name))
     await uow.rsvps.flush()
     return tuple(promoted)
-
-
-async def set_capacity(
-    uow: SqlAlchemyUnitOfWork,
-    link_id: str,
-    credentials: Credentials,
-    capacity: int | None,
-    *,
-    now: datetime | None = None,
-) -> RsvpOutcome:
-    """Set or remove (None or 0) the number of seats; a higher limit promotes people from the waitlist.
-
-    A lower limit never removes anyone already going: they were promised a seat.
-    """
-    now = current_time(now)
-    capacity = clean_capacity(capacity)
-    async with uow:
-        event = await find_editable_event(uow, link_id, credentials, now)
-        event.capacity = capacity
-        event.updated_at = now
-        await uow.events.flush()
-        promoted = await _fill_free_seats(uow, event)
-        view = to_view(event, await uow.rsvps.for_event(event.id))
-        await uow.commit()
-        return RsvpOutcome(view, "", promoted)

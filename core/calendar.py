@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from core.clock import as_utc
 from core.dates import is_valid_timezone
 from core.events import EventView
 
@@ -38,9 +39,9 @@ def ics_bytes(event: EventView, *, url: str, domain: str = "skedjit.bot") -> byt
     vevent.add("uid", f"{event.link_id}@{domain}")
     vevent.add("sequence", event.sequence)
     # The last edit rather than "now", so the same event version always gives the same bytes.
-    vevent.add("dtstamp", _utc(event.updated_at))
-    vevent.add("created", _utc(event.created_at))
-    vevent.add("last-modified", _utc(event.updated_at))
+    vevent.add("dtstamp", as_utc(event.updated_at))
+    vevent.add("created", as_utc(event.created_at))
+    vevent.add("last-modified", as_utc(event.updated_at))
     vevent.add("dtstart", start.astimezone(zone))
     vevent.add("dtend", end.astimezone(zone))
     vevent.add("summary", event.title)
@@ -84,8 +85,8 @@ def google_calendar_url(event: EventView, *, url: str) -> str:
 
 
 def _span(event: EventView) -> tuple[datetime, datetime]:
-    start = _utc(event.starts_at)
-    end = _utc(event.ends_at) if event.ends_at is not None else None
+    start = as_utc(event.starts_at)
+    end = as_utc(event.ends_at) if event.ends_at is not None else None
     # RFC 5545 needs DTEND after DTSTART; a bad stored end must not make the file unimportable.
     if end is None or end <= start:
         end = start + DEFAULT_DURATION
@@ -99,13 +100,9 @@ def _zone(event: EventView, start: datetime, end: datetime) -> tzinfo:
     if not is_valid_timezone(event.timezone):
         return UTC
     zone = ZoneInfo(event.timezone)
-    exact = all(_utc(t.astimezone(zone).replace(fold=0)) == t for t in (start, end))
+    exact = all(as_utc(t.astimezone(zone).replace(fold=0)) == t for t in (start, end))
     return zone if exact else UTC
 
 
 def _details(description: str | None, url: str) -> str:
     return f"{description}\n\n{url}" if description else url
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

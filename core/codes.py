@@ -102,3 +102,9 @@ async def check_code(typed: str, code_hash: str) -> bool:
     if code is None:
         return False
     return await _off_loop(_check_sync, code, code_hash)
+
+
+async def new_code_and_hash(rounds: int) -> tuple[str, str]:
+    """A fresh secret code (grouped for reading) and the bcrypt hash that is all the database keeps."""
+    code = new_secret_code()
+    return code, await hash_code(normalise_code(code) or "", rounds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -38,8 +39,18 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 
-def parse_when(text: str, tz_name: str, *, now: datetime | None = None) -> datetime:
-    """Parse what a person typed for "when", read in the zone ``tz_name``; return an aware UTC datetime."""
+@dataclass(frozen=True, slots=True)
+class When:
+    starts_at: datetime
+    ends_at: datetime | None = None
+
+
+def parse_when(text: str, tz_name: str, *, now: datetime | None = None) -> When:
+    """Parse what a person typed for "when", read in the zone ``tz_name``."""
+    return When(_parse_start(text, tz_name, now=now))
+
+
+def _parse_start(text: str, tz_name: str, *, now: datetime | None = None) -> datetime:
     tz = _zone(tz_name)
     now_utc = _as_utc(now or datetime.now(UTC))
     local_now = now_utc.astimezone(tz).replace(tzinfo=None)
@@ -71,8 +82,7 @@ def parse_when(text: str, tz_name: str, *, now: datetime | None = None) -> datet
     if instant <= now_utc:
         raise InvalidField(
             "when",
-            f"That time, {format_when(instant, tz_name)}, is already in the past. "
-            f"Please pick a time that's still ahead, e.g. {examples}.",
+            f"That time is already in the past. Please pick a time that's still ahead, e.g. {examples}.",
         )
     if instant.astimezone(tz).year > local_now.year + MAX_YEARS_AHEAD:
         raise InvalidField(
@@ -81,33 +91,6 @@ def parse_when(text: str, tz_name: str, *, now: datetime | None = None) -> datet
             f"{local_now.year + MAX_YEARS_AHEAD}, e.g. {examples}.",
         )
     return instant
-
-
-def format_when(instant: datetime, tz_name: str) -> str:
-    """Show ``instant`` in the zone as e.g. "Fri 4 Dec 2026, 19:30 CET (Europe/Paris)"; naive means UTC."""
-    local = _as_utc(instant).astimezone(_zone(tz_name))
-    abbreviation = local.tzname() or tz_name
-    if abbreviation[0] in "+-":  # zones without a letter abbreviation report "-03"
-        abbreviation = f"UTC{abbreviation}"
-    zone = abbreviation if abbreviation == tz_name else f"{abbreviation} ({tz_name})"
-    return f"{_date_text(local)}, {local:%H:%M} {zone}"
-
-
-def describe_delta(instant: datetime, now: datetime | None = None) -> str:
-    """Say how far away ``instant`` is: "in 3 hours", "started 10 minutes ago", "now"; naive means UTC."""
-    seconds = (_as_utc(instant) - _as_utc(now or datetime.now(UTC))).total_seconds()
-    minutes = int(abs(seconds) / 60 + 0.5)
-    if minutes == 0:
-        return "now"
-    hours = int(minutes / 60 + 0.5)
-    days = int(minutes / 1440 + 0.5)
-    if minutes < 60:
-        span = _plural(minutes, "minute")
-    elif hours < 24:
-        span = _plural(hours, "hour")
-    else:
-        span = _plural(days, "day")
-    return f"in {span}" if seconds > 0 else f"started {span} ago"
 
 
 def resolve_timezone(text: str) -> str:
@@ -180,10 +163,6 @@ def _as_utc(moment: datetime) -> datetime:
 
 def _date_text(day: datetime) -> str:
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def _normalise(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The rules an Event's fields follow, independent of storage."""
+"""The rules an Event's fields follow, and the plain views of an event, independent of storage."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from core.errors import InvalidField
 
@@ -34,25 +35,22 @@ def clean_text(
     if value is None:
         value = ""
     if "\x00" in value:
-        raise InvalidField(field, "it contains a NUL character; please retype it.")
+        raise InvalidField(field, "nul_character")
     value = value.replace("\r\n", "\n")
     bad = _bad_character(value, allow_newlines=multiline)
     if bad is not None:
-        what = (
-            "line breaks aren't allowed here"
-            if bad in "\r\n"
-            else f"it contains a control character (U+{ord(bad):04X})"
-        )
-        raise InvalidField(field, f"{what}; please retype it.")
+        if bad in "\r\n":
+            raise InvalidField(field, "line_break")
+        raise InvalidField(field, "control_character", codepoint=f"U+{ord(bad):04X}")
     value = value.strip()
     if not multiline:
         value = re.sub(r"\s+", " ", value)
     if not value:
         if required:
-            raise InvalidField(field, "it can't be empty.")
+            raise InvalidField(field, "empty")
         return None
     if len(value) > max_length:
-        raise InvalidField(field, f"it is {len(value)} characters long; the limit is {max_length}.")
+        raise InvalidField(field, "too_long", length=len(value), limit=max_length)
     return value
 
 
@@ -70,11 +68,35 @@ def clean_location(value: str | None) -> str | None:
     return clean_text("location", value, max_length=LOCATION_MAX, required=False, multiline=False)
 
 
+NAME_MAX = 64
+
+
+def clean_name(name: str) -> str:
+    """A person's display name as cards show it: one line, bounded; "" when nothing is left."""
+    return " ".join(name.split())[:NAME_MAX]
+
+
 GOING, MAYBE, NO, WAITING = "going", "maybe", "no", "waiting"
 ANSWERS = (GOING, MAYBE, NO)
 DEFAULT_REMINDERS = (1440, 60)
 MAX_REMINDERS = 5
 MAX_CAPACITY = 100_000
+MAX_REMINDER_MINUTES = 60 * 24 * 60
+
+
+class Field(StrEnum):
+    """The parts of an event its organiser can change; the one list every menu and parser follows."""
+
+    TITLE = "title"
+    WHEN = "when"
+    LOCATION = "location"
+    DESCRIPTION = "description"
+    CAPACITY = "capacity"
+    REMINDERS = "reminders"
+
+
+# Fields that an empty value clears rather than refuses.
+CLEARABLE_FIELDS = frozenset({Field.LOCATION, Field.DESCRIPTION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +114,6 @@ class RsvpSummary:
     waiting: tuple[Attendee, ...] = ()
     no_count: int = 0
 
-    def status_of(self, user_id: int) -> str | None:
-        for status, people in ((GOING, self.going), (MAYBE, self.maybe), (WAITING, self.waiting)):
-            if any(person.user_id == user_id for person in people):
-                return status
-        return None
-
 
 def parse_reminder_minutes(stored: str) -> tuple[int, ...]:
     return tuple(int(part) for part in stored.split(",") if part.strip())
@@ -111,17 +127,29 @@ def clean_capacity(value: int | None) -> int | None:
     if value is None or value == 0:
         return None
     if not 1 <= value <= MAX_CAPACITY:
-        raise InvalidField("capacity", f"it must be a number from 1 to {MAX_CAPACITY}, or 0 for no limit.")
+        raise InvalidField("capacity", "out_of_range", limit=MAX_CAPACITY)
     return value
+
+
+_NO_LIMIT_WORDS = frozenset({"", "0", "none", "off", "no limit", "unlimited", "-"})
+
+
+def parse_capacity(text: str) -> int | None:
+    """Read a typed number of seats; 0 or "none" removes the limit (None)."""
+    value = " ".join(text.split()).lower()
+    if value in _NO_LIMIT_WORDS:
+        return None
+    # str.isdigit() also accepts "²" and other digits int() reads differently; only ASCII counts here.
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidField("capacity", "not_a_number")
+    return clean_capacity(int(value))
 
 
 def clean_reminders(minutes: tuple[int, ...]) -> tuple[int, ...]:
     if len(minutes) > MAX_REMINDERS:
-        raise InvalidField("reminders", f"at most {MAX_REMINDERS} reminders per event.")
-    if any(not 1 <= m <= 60 * 24 * 60 for m in minutes):
-        raise InvalidField(
-            "reminders", "each reminder must be between 1 minute and 60 days before the start."
-        )
+        raise InvalidField("reminders", "too_many", limit=MAX_REMINDERS)
+    if any(not 1 <= m <= MAX_REMINDER_MINUTES for m in minutes):
+        raise InvalidField("reminders", "out_of_range", longest_days=MAX_REMINDER_MINUTES // 1440)
     return tuple(sorted(set(minutes), reverse=True))
 
 

@@ -6,18 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core import access
+from core.clock import now_or
 from core.errors import InvalidField
-from core.events import EventView, clean_reminders, format_reminder_minutes
-from core.service import (
-    Credentials,
-    current_time,
-    find_editable_event,
-    find_event,
-    schedule_reminders,
-    to_view,
-)
-from core.storage.models import ReminderDelivery
+from core.events import EventView, clean_reminders, parse_reminder_minutes
+from core.storage.models import Event, Reminder
 from core.storage.uow import SqlAlchemyUnitOfWork
+from core.storage.views import event_view
 
 # How long a claimed reminder stays with the process that claimed it. If that process dies, another
 # takes the reminder over after this; recipients already recorded are not messaged again.
@@ -33,32 +28,26 @@ class DueReminder:
     going_user_ids: tuple[int, ...]
 
 
-async def set_reminders(
-    uow: SqlAlchemyUnitOfWork,
-    link_id: str,
-    credentials: Credentials,
-    minutes_before: tuple[int, ...],
-    *,
-    now: datetime | None = None,
-) -> EventView:
-    """Choose when reminders go out (minutes before the start); an empty tuple turns them off."""
-    now = current_time(now)
-    minutes = clean_reminders(minutes_before)
-    async with uow:
-        event = await find_editable_event(uow, link_id, credentials, now)
-        event.reminder_minutes = format_reminder_minutes(minutes)
-        event.updated_at = now
-        await uow.events.flush()
-        await schedule_reminders(uow, event, now)
-        await uow.commit()
-        return to_view(event)
+async def plan(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime, *, new: bool = False) -> None:
+    """Inside a unit of work: (re)plan an event's reminders from its start and chosen offsets.
+
+    Those already due are skipped: a reminder after the fact is noise.
+    """
+    reminders = []
+    for minutes in parse_reminder_minutes(event.reminder_minutes):
+        due_at = event.starts_at - timedelta(minutes=minutes)
+        if due_at > now:
+            reminders.append(
+                Reminder(event_id=event.id, minutes_before=minutes, due_at=due_at, state="pending")
+            )
+    await uow.reminders.replace_pending(event.id, reminders, new=new)
 
 
 async def claim_due(
     uow: SqlAlchemyUnitOfWork, *, now: datetime | None = None, limit: int = 100
 ) -> list[DueReminder]:
     """Take up to ``limit`` due reminders for this process; drop those whose event began or was cancelled."""
-    now = current_time(now)
+    now = now_or(now)
     due: list[DueReminder] = []
     async with uow:
         claimed = await uow.reminders.claim_due(now, limit)
@@ -78,7 +67,7 @@ async def claim_due(
                 DueReminder(
                     reminder.id,
                     reminder.minutes_before,
-                    to_view(event),
+                    event_view(event),
                     tuple(chats.get(event.id, ())),
                     tuple(going.get(event.id, ())),
                 )
@@ -94,7 +83,7 @@ async def start_delivery(uow: SqlAlchemyUnitOfWork, reminder_id: int, chat_id: i
     sends it twice.
     """
     async with uow:
-        fresh = await uow.reminders.add_delivery(ReminderDelivery(reminder_id=reminder_id, chat_id=chat_id))
+        fresh = await uow.reminders.add_delivery(reminder_id, chat_id)
         await uow.commit()
         return fresh
 
@@ -105,7 +94,7 @@ async def finish(uow: SqlAlchemyUnitOfWork, reminder_id: int, *, now: datetime |
         reminder = await uow.reminders.get(reminder_id)
         if reminder is not None:
             reminder.state = "sent"
-            reminder.sent_at = current_time(now)
+            reminder.sent_at = now_or(now)
             reminder.lease_until = None
             await uow.commit()
 
@@ -113,11 +102,11 @@ async def finish(uow: SqlAlchemyUnitOfWork, reminder_id: int, *, now: datetime |
 async def pending_reminders(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[datetime]:
     """When the event's remaining reminders are due."""
     async with uow:
-        event = await find_event(uow, link_id)
+        event = await access.find_event(uow, link_id)
         return [r.due_at for r in await uow.reminders.pending_for(event.id)]
 
 
-_OFFSET_RE = re.compile(r"(\d{1,4})\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?)\b")
+_OFFSET_RE = re.compile(r"([0-9]{1,4})\s*(d|days?|h|hours?|hrs?|m|mins?|minutes?)\b", re.ASCII)
 _UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1}
 _OFF_WORDS = {"off", "none", "no", "-", "0"}
 
@@ -130,19 +119,5 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     found = _OFFSET_RE.findall(cleaned)
     leftover = _OFFSET_RE.sub("", cleaned).replace(",", " ").replace("and", " ").strip()
     if not found or leftover:
-        raise InvalidField("reminders", "say how long before the start, e.g. “1d 1h” or “30m”, or “off”.")
+        raise InvalidField("reminders", "not_understood")
     return clean_reminders(tuple(int(number) * _UNIT_MINUTES[unit[0]] for number, unit in found))
-
-
-def describe_offsets(minutes: tuple[int, ...]) -> str:
-    """ "1 day and 1 hour before the start", or "off"."""
-    if not minutes:
-        return "off"
-    parts = []
-    for total in minutes:
-        days, rest = divmod(total, 1440)
-        hours, mins = divmod(rest, 60)
-        units = [(days, "day"), (hours, "hour"), (mins, "minute")]
-        parts.append(" ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n))
-    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"{joined} before the start"

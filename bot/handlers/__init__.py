@@ -12,8 +12,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards, observe
-from bot.handlers import basics, conversation, create, errors, guards, inline, manage, rsvp
+from bot import keyboards
+from bot.handlers import basics, create, errors, flows, guards, inline, manage, rsvp, settings
 
 # Only new messages: edited ones would otherwise run a command a second time.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -31,21 +31,22 @@ COMMANDS = {
     "deleteevent": manage.deleteevent,
     "newcode": manage.newcode,
     "myevents": manage.myevents,
-    "timezone": manage.timezone,
+    "timezone": settings.timezone,
     "reminders": manage.reminders_command,
 }
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(guards.UNHANDLED_KINDS, guards.drop_unhandled_kind), group=-3)
-    application.add_handler(MessageHandler(NEW_MESSAGES & filters.COMMAND, observe.brake_floods), group=-2)
+    application.add_handler(MessageHandler(NEW_MESSAGES & filters.COMMAND, guards.brake_floods), group=-2)
     application.add_handler(MessageHandler(guards.CODES_IN_GROUPS, guards.refuse_codes_in_groups), group=-1)
+    application.add_handler(guards.ForeignButtonHandler(), group=-1)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGES))
-    application.add_handler(CommandHandler("cancel", conversation.cancel, filters=PRIVATE))
-    application.add_handler(CommandHandler("skip", conversation.skip, filters=PRIVATE))
-    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, conversation.on_text))
-    application.add_handler(CallbackQueryHandler(conversation.on_wizard_button, pattern=WIZARD_BUTTONS))
+    application.add_handler(CommandHandler("cancel", flows.cancel, filters=PRIVATE))
+    application.add_handler(CommandHandler("skip", flows.skip, filters=PRIVATE))
+    application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, flows.on_text))
+    application.add_handler(CallbackQueryHandler(create.on_wizard_button, pattern=WIZARD_BUTTONS))
     application.add_handler(CallbackQueryHandler(rsvp.on_rsvp, pattern=RSVP_BUTTONS))
     application.add_handler(CallbackQueryHandler(manage.on_button))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))

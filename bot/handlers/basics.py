@@ -8,6 +8,7 @@ from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
 from bot.handlers import calendar, create, manage
 from bot.handlers.common import extract_link, is_private, reply
+from bot.handlers.steps import Then
 from core import claims, service
 
 
@@ -30,7 +31,7 @@ async def start(update: Update, context: SkedjitContext) -> None:
     if payload.startswith(keyboards.CLAIM_PREFIX):
         await _claim(update, context, payload.removeprefix(keyboards.CLAIM_PREFIX))
     elif payload.startswith(keyboards.MANAGE_PREFIX) and (link := extract_link(payload[2:])):
-        await manage.open_menu(update, context, link, then="manage")
+        await manage.open_menu(update, context, link, then=Then.MENU)
     elif payload.startswith(keyboards.CALENDAR_PREFIX) and (link := extract_link(payload[4:])):
         await calendar.send_calendar(update, context, link)
     elif payload == keyboards.NEW_PAYLOAD:

@@ -8,7 +8,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update
 
 from bot.wire import NO_PREVIEW
 from core import codes
-from core.service import Credentials
+from core.access import Requester
 
 _DEEP_LINK_RE = re.compile(r"(?:https?://)?t\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})")
 
@@ -35,18 +35,32 @@ def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == Chat.PRIVATE
 
 
-def credentials(update: Update, code: str | None = None) -> Credentials:
-    """Who is asking; in a private chat an earlier unlock counts, in a group only the account does."""
+# Accounts Telegram puts in ``from`` for messages no person sent as themselves: a post as any channel
+# (Channel_Bot, the same for every channel), an automatic forward from a linked channel (777000), and a
+# post as the group by an anonymous admin (GroupAnonymousBot). None is anyone's identity.
+PLACEHOLDER_USER_IDS = frozenset({136817688, 777000, 1087968824})
+
+
+def requester(update: Update) -> Requester:
+    """Who is asking: a person's account, or nobody when the message was posted as a chat."""
+    private = is_private(update)
     user = update.effective_user
-    return Credentials(
-        user_id=user.id if user else None,
-        code=code,
-        chat_id=update.effective_chat.id if is_private(update) and update.effective_chat else None,
-    )
+    if update.callback_query is None:
+        message = update.effective_message
+        if message is not None and message.sender_chat is not None:
+            return Requester(None, private)
+    if user is None or user.id in PLACEHOLDER_USER_IDS:
+        return Requester(None, private)
+    return Requester(user.id, private)
 
 
-def is_anonymous_admin(message: Message) -> bool:
-    return message.sender_chat is not None and message.sender_chat.id == message.chat_id
+def sender_kind(message: Message) -> str | None:
+    """ "group" for an anonymous admin, "channel" for a post as a channel, None for a person."""
+    if message.sender_chat is not None:
+        return "group" if message.sender_chat.id == message.chat_id else "channel"
+    if message.from_user is None or message.from_user.id in PLACEHOLDER_USER_IDS:
+        return "channel"
+    return None
 
 
 async def reply(update: Update, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:

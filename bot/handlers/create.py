@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from telegram import Message, Update, User
 from telegram.error import Forbidden, TelegramError
 
 from bot import cards, keyboards, texts
 from bot.context import BotData, SkedjitContext
-from bot.handlers.common import command_args, is_anonymous_admin, is_private, reply
+from bot.handlers.common import command_args, is_private, reply, sender_kind
+from bot.handlers.steps import Step
 from bot.sending import send_important
-from core import chats, claims, service, sharing
-from core.errors import InvalidField
-from core.events import LOCATION_MAX
+from core import cards as card_records
+from core import chat_settings, claims, dates, flows, service
+from core.errors import FlowExpired, InvalidField
+from core.events import LOCATION_MAX, EventView, clean_title
 
 log = logging.getLogger(__name__)
 
-WIZARD_TITLE = "new_title"
-WIZARD_WHEN = "new_when"
-WIZARD_DETAILS = "new_details"
-WIZARD_CONFIRM = "new_confirm"
+SKIP = "/skip"
 
 
 def split_details(details: str | None) -> tuple[str | None, str | None]:
@@ -37,10 +37,10 @@ def parse_newevent(args: str) -> tuple[str, str, str | None, str | None]:
     """Split ``when | title | place | details``; raise ``InvalidField`` naming what is missing."""
     parts = [part.strip() for part in args.split("|")]
     if len(parts) < 2 or not parts[1]:
-        raise InvalidField("title", "it's missing. Put it after the time, separated by “|”.")
+        raise InvalidField("title", "missing_in_command")
     when, title = parts[0], parts[1]
     if not when:
-        raise InvalidField("when", "it's missing. Start with the date and time, then “|”.")
+        raise InvalidField("when", "missing_in_command")
     place = parts[2] if len(parts) > 2 and parts[2] else None
     description = "|".join(parts[3:]).strip() or None if len(parts) > 3 else None
     if description is None:
@@ -53,9 +53,11 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     data = context.bot_data
-    if is_anonymous_admin(message):
+    kind = sender_kind(message)
+    if kind is not None:
+        # Posted as the group or as a channel: there is no person to give the secret code to.
         await reply(
-            update, texts.ANONYMOUS_ADMIN, keyboards.open_private(data.bot_username, keyboards.NEW_PAYLOAD)
+            update, texts.NO_IDENTITY[kind], keyboards.open_private(data.bot_username, keyboards.NEW_PAYLOAD)
         )
         return
     args = command_args(message)
@@ -78,7 +80,7 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
             origin=f"{message.chat_id}:{message.message_id}",
         )
     except InvalidField as exc:
-        await reply(update, texts.newevent_error(exc.message))
+        await reply(update, texts.newevent_error(exc))
         return
     await publish(message, context, created, user)
 
@@ -89,15 +91,18 @@ async def create_in_chat(
     user_id: int,
     *,
     title: str,
-    when: str,
+    when: str | dates.When,
     place: str | None,
     description: str | None,
     origin: str,
+    timezone: str | None = None,
 ) -> service.CreatedEvent:
     """Create an event in the chat's timezone, for the one-line command and the guided flow alike."""
     # A burst of creates is let in a few at a time, so views keep the event loop meanwhile.
     async with data.create_gate:
-        zone = await chats.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
+        zone = timezone or await chat_settings.chat_timezone(
+            data.uow(), chat_id, data.settings.default_timezone
+        )
         return await service.create_event(
             data.uow(),
             title=title,
@@ -115,10 +120,106 @@ async def create_in_chat(
 async def start_wizard(update: Update, context: SkedjitContext) -> None:
     """Starts the guided title → when → details flow in a private chat."""
     assert update.effective_chat is not None and update.effective_user is not None
-    await chats.save_conversation(
-        context.bot_data.uow(), update.effective_chat.id, update.effective_user.id, WIZARD_TITLE, {}
+    await flows.save_flow(
+        context.bot_data.uow(), update.effective_chat.id, update.effective_user.id, Step.NEW_TITLE, {}
     )
     await reply(update, texts.WIZARD_TITLE)
+
+
+async def on_title(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    """Takes the title, asks when."""
+    data = context.bot_data
+    chat_id, user_id = _chat_and_user(update)
+    title = clean_title(text)
+    zone = await chat_settings.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
+    await flows.save_flow(data.uow(), chat_id, user_id, Step.NEW_WHEN, {"title": title})
+    await reply(update, texts.WIZARD_WHEN.format(title=texts.esc(title), zone=texts.esc(zone)))
+
+
+async def on_when(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    """Reads the time in the chat's zone, keeps the instant it means, asks for details."""
+    data = context.bot_data
+    chat_id, user_id = _chat_and_user(update)
+    zone = await chat_settings.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
+    when = dates.parse_when(text, zone)
+    # The instant, not the text: read again later, "tomorrow" could mean another day.
+    answers = {
+        **state.data,
+        "zone": zone,
+        "starts_at": when.starts_at.isoformat(),
+        "ends_at": when.ends_at.isoformat() if when.ends_at else None,
+    }
+    await flows.save_flow(data.uow(), chat_id, user_id, Step.NEW_DETAILS, answers)
+    await reply(update, texts.WIZARD_DETAILS)
+
+
+async def on_details(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    """Takes the details (or /skip) and shows the event as it will be created, with a button."""
+    data = context.bot_data
+    chat_id, user_id = _chat_and_user(update)
+    answers = {**state.data, "details": None if text == SKIP else text}
+    preview = _preview(answers)
+    await flows.save_flow(data.uow(), chat_id, user_id, Step.NEW_CONFIRM, answers)
+    await reply(
+        update, texts.WIZARD_PREVIEW.format(card=texts.card_preview(preview)), keyboards.wizard_confirm()
+    )
+
+
+def _preview(answers: dict[str, object]) -> EventView:
+    place, description = split_details(answers.get("details"))  # type: ignore[arg-type]
+    starts_at = datetime.fromisoformat(str(answers["starts_at"]))
+    ends_at = datetime.fromisoformat(str(answers["ends_at"])) if answers.get("ends_at") else None
+    return EventView(
+        link_id="",
+        title=str(answers["title"]),
+        description=description,
+        location=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=str(answers["zone"]),
+        creator_user_id=None,
+        chat_id=None,
+        sequence=0,
+        created_at=starts_at,
+        updated_at=starts_at,
+        cancelled_at=None,
+    )
+
+
+async def on_wizard_button(update: Update, context: SkedjitContext) -> None:
+    """Creates the previewed event exactly as shown, or drops it."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None and query.message is not None
+    data = context.bot_data
+    chat_id = query.message.chat.id
+    callback = keyboards.decode_callback(query.data)
+    state = await flows.take_flow(data.uow(), chat_id, user.id, Step.NEW_CONFIRM)
+    if state is None:
+        raise FlowExpired()
+    if callback.action == keyboards.WIZARD_CANCEL:
+        await query.answer()
+        await query.edit_message_text(texts.CANCELLED_FLOW)
+        return
+    preview = _preview(state.data)
+    created = await create_in_chat(
+        data,
+        chat_id,
+        user.id,
+        title=preview.title,
+        when=dates.When(preview.starts_at, preview.ends_at),
+        place=preview.location,
+        description=preview.description,
+        origin=f"wizard:{chat_id}:{query.message.message_id}",
+        timezone=preview.timezone,
+    )
+    await query.answer(texts.CREATED_ALERT)
+    await query.edit_message_reply_markup(None)
+    await publish(query.message, context, created, user)  # type: ignore[arg-type]
+
+
+def _chat_and_user(update: Update) -> tuple[int, int]:
+    assert update.effective_chat is not None and update.effective_user is not None
+    return update.effective_chat.id, update.effective_user.id
 
 
 async def publish(
@@ -156,7 +257,7 @@ async def _publish_again(
     data = context.bot_data
     link = created.event.link_id
     for _ in range(3):
-        decision = await sharing.claim_publication(data.uow(), link, message.chat_id)
+        decision = await card_records.claim_publication(data.uow(), link, message.chat_id)
         if decision.post:
             await cards.reply_card(message, data, created.event)
             # The first attempt's code may never have reached anyone: offer a fresh one, to the creator.

@@ -10,8 +10,10 @@ from bot import cards, texts
 from bot.context import SkedjitContext
 from bot.handlers.common import extract_link
 from bot.keyboards import NEW_PAYLOAD
+from bot.timefmt import format_when
 from bot.wire import NO_PREVIEW
-from core import dates, service, sharing
+from core import cards as card_records
+from core import service
 from core.errors import EventNotFound
 from core.events import EventView
 
@@ -23,7 +25,7 @@ def _result(context: SkedjitContext, event: EventView) -> InlineQueryResultArtic
     return InlineQueryResultArticle(
         id=event.link_id,
         title=event.title,
-        description=dates.format_when(event.starts_at, event.timezone),
+        description=format_when(event.starts_at, event.timezone),
         input_message_content=InputTextMessageContent(
             text, parse_mode="HTML", link_preview_options=NO_PREVIEW
         ),
@@ -65,4 +67,6 @@ async def on_chosen_inline_result(update: Update, context: SkedjitContext) -> No
         return
     link = extract_link(chosen.result_id)
     if link is not None:
-        await sharing.record_card(context.bot_data.uow(), link, inline_message_id=chosen.inline_message_id)
+        await card_records.record_card(
+            context.bot_data.uow(), link, inline_message_id=chosen.inline_message_id
+        )

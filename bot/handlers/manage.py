@@ -1,41 +1,18 @@
-"""/editevent, /deleteevent, /newcode, /myevents, /timezone and the buttons that go with them."""
+"""/editevent, /deleteevent, /newcode, /myevents, /reminders and the management buttons."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from telegram import ChatMember, Update
+from telegram import Update
 
 from bot import cards, keyboards, texts
-from bot.context import BotData, SkedjitContext
+from bot.context import SkedjitContext
 from bot.handlers import rsvp
-from bot.handlers.common import command_args, credentials, extract_link, is_anonymous_admin, is_private, reply
-from core import attendance, chats, codes, dates, reminders, service
-from core.errors import InvalidField, NotAllowed
-from core.events import Attendee, EventView
-from core.service import Credentials
-
-UNLOCK = "unlock"
-EDIT_VALUE = "edit_value"
-FIELD_ALIASES = {
-    "title": "title",
-    "name": "title",
-    "when": "when",
-    "time": "when",
-    "date": "when",
-    "place": "location",
-    "location": "location",
-    "where": "location",
-    "details": "description",
-    "description": "description",
-    "desc": "description",
-    "capacity": "capacity",
-    "seats": "capacity",
-    "limit": "capacity",
-    "reminders": "reminders",
-    "reminder": "reminders",
-}
-CLEAR = "-"
+from bot.handlers.common import command_args, extract_link, is_private, reply, requester
+from bot.handlers.steps import Step, Then
+from bot.timefmt import describe_offsets
+from core import codes, flows, service
+from core.errors import NotAllowed
+from core.events import CLEARABLE_FIELDS, EventView, Field
 
 
 def _split_link_and_code(args: str) -> tuple[str | None, str | None, str]:
@@ -52,49 +29,70 @@ def _split_link_and_code(args: str) -> tuple[str | None, str | None, str]:
     return link, code, rest
 
 
+def _is_creator(update: Update, event: EventView) -> bool:
+    who = requester(update)
+    return who.user_id is not None and who.user_id == event.creator_user_id
+
+
 async def open_menu(
-    update: Update, context: SkedjitContext, link: str, *, then: str, code: str | None = None
+    update: Update, context: SkedjitContext, link: str, *, then: Then, code: str | None = None
 ) -> None:
-    """In a private chat: unlock with a code if needed, then show what ``then`` asks for."""
-    assert update.effective_user is not None and update.effective_chat is not None
+    """In a private chat: once the person may manage the event (typing its code if needed), do ``then``."""
     data = context.bot_data
-    if code is not None:
-        event = await _unlock(update, context, link, code)
-    else:
-        try:
-            event = await service.can_manage(data.uow(), link, credentials(update))
-        except NotAllowed:
-            event = await service.get_event(data.uow(), link)
-            await chats.save_conversation(
-                data.uow(),
-                update.effective_chat.id,
-                update.effective_user.id,
-                UNLOCK,
-                {"link": link, "then": then},
-            )
-            await reply(update, texts.ASK_CODE.format(title=texts.esc(event.title)))
-            return
-    await continue_with(update, context, event, then)
+    access = await service.open_management(data.uow(), link, requester(update), code=code)
+    if not access.allowed:
+        await _ask_code(update, context, access.event, then)
+        return
+    await continue_with(update, context, access.event, then)
 
 
-async def _unlock(update: Update, context: SkedjitContext, link: str, code: str) -> EventView:
-    """Check a code given in a private chat; while the unlock lasts, no code is needed there."""
-    assert update.effective_user is not None and update.effective_chat is not None
-    return await service.unlock_event(
-        context.bot_data.uow(), link, code, user_id=update.effective_user.id, chat_id=update.effective_chat.id
+async def _ask_code(update: Update, context: SkedjitContext, event: EventView, then: Then) -> None:
+    assert update.effective_chat is not None and update.effective_user is not None
+    await flows.save_flow(
+        context.bot_data.uow(),
+        update.effective_chat.id,
+        update.effective_user.id,
+        Step.CODE,
+        {"link": event.link_id, "then": then.value},
     )
+    prompt = texts.ASK_CODE_TO_REPLACE if then is Then.NEW_CODE else texts.ASK_CODE
+    await reply(update, prompt.format(title=texts.esc(event.title)))
 
 
-async def continue_with(update: Update, context: SkedjitContext, event: EventView, then: str) -> None:
+async def continue_with(update: Update, context: SkedjitContext, event: EventView, then: Then) -> None:
     title = texts.esc(event.title)
-    if then == "edit":
+    if then is Then.EDIT:
         await reply(update, texts.PICK_FIELD.format(title=title), keyboards.pick_field(event.link_id))
-    elif then == "delete":
+    elif then is Then.DELETE:
         await reply(update, texts.CONFIRM_DELETE.format(title=title), keyboards.confirm_delete(event.link_id))
-    elif then == "newcode":
-        await _send_new_code(update, context, event.link_id)
+    elif then is Then.NEW_CODE:
+        # Someone else's unlock is not enough to replace the code: the current code must be typed again.
+        if _is_creator(update, event):
+            await _send_new_code(update, context, event.link_id)
+        else:
+            await _ask_code(update, context, event, then)
     else:
         await reply(update, texts.MANAGE_MENU.format(title=title), keyboards.manage_menu(event.link_id))
+
+
+async def on_code(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    """Takes the secret code the flow asked for, then does what the person wanted."""
+    chat_id, user_id = update.effective_chat.id, update.effective_user.id  # type: ignore[union-attr]
+    link, then = str(state.data.get("link", "")), Then(str(state.data.get("then", Then.MENU.value)))
+    if then is Then.NEW_CODE:
+        await _send_new_code(update, context, link, code=text)
+    else:
+        access = await service.open_management(context.bot_data.uow(), link, requester(update), code=text)
+        await reply(update, texts.UNLOCKED if then is Then.MENU else texts.CODE_ACCEPTED)
+        await continue_with(update, context, access.event, then)
+    await flows.end_flow(context.bot_data.uow(), chat_id, user_id)
+
+
+async def on_edit_value(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    """Takes the new value of the field the person picked."""
+    chat_id, user_id = update.effective_chat.id, update.effective_user.id  # type: ignore[union-attr]
+    await apply_edit(update, context, str(state.data["link"]), Field(str(state.data["field"])), text)
+    await flows.end_flow(context.bot_data.uow(), chat_id, user_id)
 
 
 async def editevent(update: Update, context: SkedjitContext) -> None:
@@ -105,37 +103,38 @@ async def editevent(update: Update, context: SkedjitContext) -> None:
         await reply(update, texts.EDIT_USAGE)
         return
     field_word, _, value = rest.partition(" ")
-    field = FIELD_ALIASES.get(field_word.lower())
+    field = texts.FIELD_WORDS.get(field_word.lower())
     if field is None or not value.strip():
         if is_private(update):
-            await open_menu(update, context, link, then="edit", code=code)
-        else:
-            await _group_check_creator(update, context, link, texts.EDIT_USAGE)
+            await open_menu(update, context, link, then=Then.EDIT, code=code)
+        elif await _group_check_creator(update, context, link):
+            await reply(update, texts.EDIT_USAGE)
         return
-    if code is not None:
-        await _unlock(update, context, link, code)
-    await apply_edit(update, context, link, field, value)
+    await apply_edit(update, context, link, field, value, code=code)
 
 
-async def apply_edit(update: Update, context: SkedjitContext, link: str, field: str, value: str) -> None:
+async def apply_edit(
+    update: Update, context: SkedjitContext, link: str, field: Field, value: str, *, code: str | None = None
+) -> None:
     data = context.bot_data
     value = value.strip()
-    if field in ("location", "description") and value == CLEAR:
+    if field in CLEARABLE_FIELDS and value == texts.CLEAR_WORD:
         value = ""
     try:
-        event, promoted = await _change(data, link, credentials(update), field, value)
+        edited = await service.edit_event(data.uow(), link, requester(update), field, value, code=code)
     except NotAllowed:
         if is_private(update):
-            await open_menu(update, context, link, then="edit")
-            return
-        await reply(
-            update,
-            texts.GROUP_NOT_CREATOR,
-            keyboards.open_private(data.bot_username, keyboards.MANAGE_PREFIX + link),
-        )
+            await open_menu(update, context, link, then=Then.EDIT)
+        else:
+            await _not_creator_here(update, context, link)
         return
+    event = edited.event
     assert update.effective_message is not None
-    if is_private(update):
+    if field is Field.REMINDERS:
+        # The card does not show reminders: say what is set now.
+        which = describe_offsets(event.reminder_minutes)
+        await reply(update, texts.REMINDERS_SET.format(title=texts.esc(event.title), which=which))
+    elif is_private(update):
         await reply(update, texts.UPDATED)
         await cards.reply_card(update.effective_message, data, event)
     else:
@@ -143,28 +142,8 @@ async def apply_edit(update: Update, context: SkedjitContext, link: str, field: 
         # every message counts against the group's 20 a minute.
         await reply(update, texts.UPDATED_IN_GROUP)
     cards.schedule_refresh(context.bot, data, event.link_id)
-    for person in promoted:
+    for person in edited.promoted:
         await rsvp.tell_promoted(context, person.user_id, event)
-
-
-async def _change(
-    data: BotData, link: str, who: Credentials, field: str, value: str
-) -> tuple[EventView, tuple[Attendee, ...]]:
-    if field == "capacity":
-        outcome = await attendance.set_capacity(data.uow(), link, who, _parse_capacity(value))
-        return outcome.event, outcome.promoted
-    if field == "reminders":
-        await reminders.set_reminders(data.uow(), link, who, reminders.parse_offsets(value))
-        return await service.get_event(data.uow(), link), ()
-    return await service.update_event(data.uow(), link, who, **{field: value}), ()  # type: ignore[arg-type]
-
-
-def _parse_capacity(value: str) -> int:
-    if value.lower() in ("", "none", "off", "no limit", "unlimited"):
-        return 0
-    if not value.isdigit():
-        raise InvalidField("capacity", "send a number of seats, or 0 for no limit.")
-    return int(value)
 
 
 async def reminders_command(update: Update, context: SkedjitContext) -> None:
@@ -175,34 +154,32 @@ async def reminders_command(update: Update, context: SkedjitContext) -> None:
         await reply(update, texts.REMINDERS_USAGE)
         return
     if rest:
-        if code is not None:
-            await _unlock(update, context, link, code)
-        await apply_edit(update, context, link, "reminders", rest)
+        await apply_edit(update, context, link, Field.REMINDERS, rest, code=code)
         return
     event = await service.get_event(context.bot_data.uow(), link)
     await reply(
         update,
         texts.REMINDERS_SHOW.format(
-            title=texts.esc(event.title), which=reminders.describe_offsets(event.reminder_minutes), link=link
+            title=texts.esc(event.title), which=describe_offsets(event.reminder_minutes), link=link
         ),
     )
 
 
-async def _group_check_creator(update: Update, context: SkedjitContext, link: str, usage: str) -> bool:
-    """In a group: True for the creator; anyone else is pointed to the private chat."""
-    data = context.bot_data
+async def _group_check_creator(update: Update, context: SkedjitContext, link: str) -> EventView | None:
+    """In a group: the event for its creator; anyone else is pointed to the private chat."""
     try:
-        await service.can_manage(data.uow(), link, credentials(update))
+        return await service.check_manager(context.bot_data.uow(), link, requester(update))
     except NotAllowed:
-        await reply(
-            update,
-            texts.GROUP_NOT_CREATOR,
-            keyboards.open_private(data.bot_username, keyboards.MANAGE_PREFIX + link),
-        )
-        return False
-    if usage:
-        await reply(update, usage)
-    return True
+        await _not_creator_here(update, context, link)
+        return None
+
+
+async def _not_creator_here(update: Update, context: SkedjitContext, link: str) -> None:
+    await reply(
+        update,
+        texts.GROUP_NOT_CREATOR,
+        keyboards.open_private(context.bot_data.bot_username, keyboards.MANAGE_PREFIX + link),
+    )
 
 
 async def deleteevent(update: Update, context: SkedjitContext) -> None:
@@ -213,9 +190,8 @@ async def deleteevent(update: Update, context: SkedjitContext) -> None:
         await reply(update, texts.DELETE_USAGE)
         return
     if is_private(update):
-        await open_menu(update, context, link, then="delete", code=code)
-    elif await _group_check_creator(update, context, link, ""):
-        event = await service.get_event(context.bot_data.uow(), link)
+        await open_menu(update, context, link, then=Then.DELETE, code=code)
+    elif event := await _group_check_creator(update, context, link):
         await reply(
             update, texts.CONFIRM_DELETE.format(title=texts.esc(event.title)), keyboards.confirm_delete(link)
         )
@@ -233,14 +209,20 @@ async def newcode(update: Update, context: SkedjitContext) -> None:
     if link is None:
         await reply(update, texts.NEWCODE_USAGE)
         return
-    await open_menu(update, context, link, then="newcode", code=code)
+    if code is not None:
+        await _send_new_code(update, context, link, code=code)
+    else:
+        await open_menu(update, context, link, then=Then.NEW_CODE)
 
 
-async def _send_new_code(update: Update, context: SkedjitContext, link: str) -> None:
+async def _send_new_code(
+    update: Update, context: SkedjitContext, link: str, *, code: str | None = None
+) -> None:
     data = context.bot_data
-    new = await service.rotate_code(data.uow(), link, credentials(update), rounds=data.settings.bcrypt_rounds)
-    event = await service.get_event(data.uow(), link)
-    await reply(update, texts.NEW_CODE.format(title=texts.esc(event.title), code=new))
+    new = await service.rotate_code(
+        data.uow(), link, requester(update), code=code, rounds=data.settings.bcrypt_rounds
+    )
+    await reply(update, texts.NEW_CODE.format(title=texts.esc(new.event.title), code=new.secret_code))
 
 
 async def myevents(update: Update, context: SkedjitContext) -> None:
@@ -254,84 +236,46 @@ async def myevents(update: Update, context: SkedjitContext) -> None:
     if not events:
         await reply(update, texts.MY_EVENTS_EMPTY)
         return
-    lines = [texts.MY_EVENTS_HEAD]
-    for event in events:
-        lines.append(
-            f"• <b>{texts.esc(event.title)}</b>, {texts.esc(dates.format_when(event.starts_at, event.timezone))}\n"
-            f"  {texts.deep_link(data.bot_username, event.link_id)}"
-        )
-    await reply(update, "\n".join(lines))
-
-
-async def timezone(update: Update, context: SkedjitContext) -> None:
-    """Shows or sets the timezone new events in this chat use."""
-    assert update.effective_message is not None and update.effective_chat is not None
-    data = context.bot_data
-    chat_id = update.effective_chat.id
-    args = command_args(update.effective_message)
-    if args:
-        if not is_private(update) and not await _is_group_admin(update, context):
-            await reply(update, texts.TIMEZONE_ADMINS_ONLY)
-            return
-        zone = await chats.set_chat_timezone(data.uow(), chat_id, args)
-        await reply(update, texts.TIMEZONE_SET.format(zone=texts.esc(zone), now=_now_in(zone)))
-        return
-    zone = await chats.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
-    await reply(update, texts.TIMEZONE_SHOW.format(zone=texts.esc(zone), now=_now_in(zone)))
-
-
-async def _is_group_admin(update: Update, context: SkedjitContext) -> bool:
-    """A group's setting is for its admins (an anonymous admin posts as the group itself)."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    if is_anonymous_admin(message):
-        return True
-    member = await context.bot.get_chat_member(message.chat_id, user.id)
-    return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
-
-
-def _now_in(zone: str) -> str:
-    return texts.esc(dates.format_when(datetime.now(UTC), zone))
+    await reply(update, texts.my_events(events, data.bot_username))
 
 
 async def on_button(update: Update, context: SkedjitContext) -> None:
-    """Acts on a management button: pick a field, confirm or cancel a delete, or make a new code."""
+    """Acts on a management button, for someone who may manage the event (checked on every press)."""
     query = update.callback_query
     assert query is not None
     callback = keyboards.decode_callback(query.data)
     data = context.bot_data
     link = callback.link_id
     assert link is not None
+    who = requester(update)
+    if callback.action == keyboards.DELETE_YES:
+        event = await service.delete_event(data.uow(), link, who)
+        await query.answer(texts.CANCELLED_ALERT)
+        await query.edit_message_text(texts.DELETED.format(title=texts.esc(event.title)), parse_mode="HTML")
+        cards.schedule_refresh(context.bot, data, event.link_id)
+        return
+    event = await service.check_manager(data.uow(), link, who)
     if callback.action == keyboards.DELETE_NO:
         await query.answer()
         await query.edit_message_text(texts.DELETE_KEPT)
         return
-    if callback.action == keyboards.DELETE_YES:
-        event = await service.delete_event(data.uow(), link, credentials(update))
-        await query.answer("Cancelled")
-        await query.edit_message_text(texts.DELETED.format(title=texts.esc(event.title)), parse_mode="HTML")
-        cards.schedule_refresh(context.bot, data, event.link_id)
-        return
     if not is_private(update):
         await query.answer(texts.PRIVATE_ONLY, show_alert=True)
         return
-    event = await service.can_manage(data.uow(), link, credentials(update))
     await query.answer()
     if callback.action == keyboards.EDIT_PICK:
-        await reply(update, texts.PICK_FIELD.format(title=texts.esc(event.title)), keyboards.pick_field(link))
+        await continue_with(update, context, event, Then.EDIT)
     elif callback.action == keyboards.DELETE_ASK:
-        await reply(
-            update, texts.CONFIRM_DELETE.format(title=texts.esc(event.title)), keyboards.confirm_delete(link)
-        )
+        await continue_with(update, context, event, Then.DELETE)
     elif callback.action == keyboards.NEW_CODE:
-        await _send_new_code(update, context, link)
-    elif callback.action == keyboards.EDIT_FIELD and callback.field:
+        await continue_with(update, context, event, Then.NEW_CODE)
+    elif callback.action == keyboards.EDIT_FIELD and callback.field is not None:
         assert update.effective_user is not None and update.effective_chat is not None
-        await chats.save_conversation(
+        await flows.save_flow(
             data.uow(),
             update.effective_chat.id,
             update.effective_user.id,
-            EDIT_VALUE,
-            {"link": link, "field": callback.field},
+            Step.EDIT_VALUE,
+            {"link": link, "field": callback.field.value},
         )
         await reply(update, texts.ASK_VALUE[callback.field].format(zone=texts.esc(event.timezone)))

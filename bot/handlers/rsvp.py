@@ -9,9 +9,10 @@ from telegram.error import TelegramError
 
 from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
+from bot.timefmt import format_when
 from bot.wire import NO_PREVIEW
-from core import attendance, dates, sharing
-from core.events import WAITING, EventView
+from core import attendance
+from core.events import EventView
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +27,10 @@ async def on_rsvp(update: Update, context: SkedjitContext) -> None:
     outcome = await attendance.respond(
         data.uow(), callback.link_id, user_id=user.id, name=user.full_name, answer=callback.answer
     )
-    position = (
-        1 + [a.user_id for a in outcome.event.rsvps.waiting].index(user.id)
-        if outcome.status == WAITING
-        else 0
-    )
     # Every callback query must be answered, or the user's client shows a spinner for a while.
-    await query.answer(texts.RSVP_ANSWERED[outcome.status].format(position=position))
-    if query.inline_message_id is not None:
-        # Cards shared inline are only discoverable when someone taps them (or via inline feedback).
-        await sharing.record_card(data.uow(), callback.link_id, inline_message_id=query.inline_message_id)
+    await query.answer(texts.RSVP_ANSWERED[outcome.status].format(position=outcome.position))
+    # A card shared inline is tracked from the result that was chosen (inline feedback), never from a
+    # tap: a tap's data could name any event, and must not rebind someone's card to it.
     cards.schedule_refresh(context.bot, data, callback.link_id)
     for person in outcome.promoted:
         await tell_promoted(context, person.user_id, outcome.event)
@@ -45,7 +40,7 @@ async def tell_promoted(context: SkedjitContext, user_id: int, event: EventView)
     data = context.bot_data
     text = texts.PROMOTED.format(
         title=texts.esc(event.title),
-        when=texts.esc(dates.format_when(event.starts_at, event.timezone)),
+        when=texts.esc(format_when(event.starts_at, event.timezone)),
         link=texts.deep_link(data.bot_username, event.link_id),
     )
     try:

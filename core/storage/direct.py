@@ -6,57 +6,30 @@ the bot does all day. Through an ``AsyncSession`` those two statements cost abou
 answer a message (bench/README.md). Here they go straight to asyncpg, and the views that arrive
 together share one statement of each kind (``Batcher``): a view costs some tens of microseconds.
 
-Only for PostgreSQL outside a test's rolled-back transaction, the same condition as the unit of
-work's autocommit sessions; elsewhere the repositories do the same work through the session
-(``SqlAlchemyUnitOfWork.read_view`` and ``record_card`` choose). Both paths are tested to agree.
+The statements are not written here: ``core/storage/views.py`` defines each once, and this module runs
+the SQL SQLAlchemy compiles from it. Only for PostgreSQL outside a test's rolled-back transaction, the
+same condition as the unit of work's autocommit sessions; elsewhere the repositories run the same
+definitions through the session (``SqlAlchemyUnitOfWork.read_view`` and ``record_card`` choose).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import fields
-from datetime import datetime
-from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import URL
 
 from core.errors import DatabaseUnavailable
-from core.events import EventView
 from core.storage.batching import Batcher
-from core.storage.models import Event
-from core.storage.repository import Answer
-
-# The columns ``service.to_view`` reads: every field of EventView but the answers, named as in the table.
-VIEW_COLUMNS = tuple(field.name for field in fields(EventView) if field.name != "rsvps")
-assert set(VIEW_COLUMNS) <= set(Event.__table__.columns.keys())
-
-# One row per (asked link, answer), in the order asked, answers in the order they came. ``asked`` is
-# the position in the batch: the same link may be asked twice, by viewers with different timezones.
-_READ_VIEWS = f"""
-SELECT asked.i AS asked, {", ".join(f"e.{c}" for c in VIEW_COLUMNS)},
-       r.user_id AS answer_user_id, r.name AS answer_name, r.status AS answer_status,
-       s.timezone AS viewer_zone
-FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS asked(link, viewer, i)
-JOIN events e ON e.link_id = asked.link
-LEFT JOIN chat_settings s ON s.chat_id = asked.viewer
-LEFT JOIN rsvps r ON r.event_id = e.id
-ORDER BY asked.i, r.responded_at, r.id
-"""
-
-# A card already known, or one of an event deleted meanwhile, is skipped, as in CardRepository.record.
-# In the order recorded, so the cards' ids (the order edits go out in) follow it.
-_RECORD_CARDS = """
-INSERT INTO posted_cards (event_id, chat_id, message_id, inline_message_id, created_at)
-SELECT e.id, card.chat, card.message, card.inline, card.at
-FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[]) WITH ORDINALITY
-     AS card(link, chat, message, inline, at, i)
-JOIN events e ON e.link_id = card.link
-ORDER BY card.i
-ON CONFLICT DO NOTHING
-"""
+from core.storage.views import (
+    READ_VIEWS_ASYNCPG,
+    RECORD_CARDS_ASYNCPG,
+    CardRecord,
+    CompiledForAsyncpg,
+    ViewRead,
+    views_from_rows,
+)
 
 # SQLAlchemy's names for asyncpg's connection arguments, where they differ.
 _RENAMED_ARGUMENTS = {"prepared_statement_cache_size": "statement_cache_size"}
@@ -69,22 +42,6 @@ _CONNECTION_ERRORS = (
     asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting up
 )
-
-
-class ViewRead(NamedTuple):
-    """An event's columns (as attributes), its answers in order, and the viewer's chosen timezone."""
-
-    event: Any
-    answers: list[Answer]
-    viewer_zone: str | None
-
-
-class CardRecord(NamedTuple):
-    link_id: str
-    chat_id: int | None
-    message_id: int | None
-    inline_message_id: str | None
-    at: datetime
 
 
 class DirectViews:
@@ -136,46 +93,28 @@ class DirectViews:
         await self.writes.submit(card)
 
     async def _read_batch(self, asked: Sequence[tuple[str, int | None]]) -> list[ViewRead | None]:
-        rows = await self._fetch(_READ_VIEWS, [link for link, _ in asked], [viewer for _, viewer in asked])
-        by_position: dict[int, list[asyncpg.Record]] = defaultdict(list)
-        for row in rows:
-            by_position[row["asked"]].append(row)
-        found: list[ViewRead | None] = []
-        for position in range(1, len(asked) + 1):
-            mine = by_position.get(position)
-            if not mine:
-                found.append(None)
-                continue
-            first = mine[0]
-            answers = [
-                Answer(row["answer_user_id"], row["answer_name"], row["answer_status"])
-                for row in mine
-                if row["answer_status"] is not None
-            ]
-            event = SimpleNamespace(**{column: first[column] for column in VIEW_COLUMNS})
-            found.append(ViewRead(event, answers, first["viewer_zone"]))
-        return found
+        rows = await self._run(
+            READ_VIEWS_ASYNCPG,
+            links=[link for link, _ in asked],
+            viewers=[viewer for _, viewer in asked],
+        )
+        return views_from_rows(rows, len(asked))
 
     async def _write_batch(self, cards: Sequence[CardRecord]) -> list[None]:
-        await self._execute(
-            _RECORD_CARDS,
-            [c.link_id for c in cards],
-            [c.chat_id for c in cards],
-            [c.message_id for c in cards],
-            [c.inline_message_id for c in cards],
-            [c.at for c in cards],
+        await self._run(
+            RECORD_CARDS_ASYNCPG,
+            links=[c.link_id for c in cards],
+            chats=[c.chat_id for c in cards],
+            messages=[c.message_id for c in cards],
+            inlines=[c.inline_message_id for c in cards],
+            ats=[c.at for c in cards],
         )
         return [None] * len(cards)
 
-    async def _fetch(self, statement: str, *arguments: Any) -> list[asyncpg.Record]:
+    async def _run(self, statement: CompiledForAsyncpg, **values: Any) -> list[asyncpg.Record]:
+        arguments = [values[name] for name in statement.parameters]
         try:
-            return await self._connected().fetch(statement, *arguments)
-        except _CONNECTION_ERRORS as exc:
-            raise DatabaseUnavailable() from exc
-
-    async def _execute(self, statement: str, *arguments: Any) -> None:
-        try:
-            await self._connected().execute(statement, *arguments)
+            return await self._connected().fetch(statement.sql, *arguments)
         except _CONNECTION_ERRORS as exc:
             raise DatabaseUnavailable() from exc
 

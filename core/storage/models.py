@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from core.clock import utcnow
+
 # Stable constraint names, identical on PostgreSQL and SQLite, so migrations can name what they alter.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,10 +51,6 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -71,6 +69,9 @@ class Event(Base):
     creator_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     code_hash: Mapped[str] = mapped_column(String(60))
+    # Bumped whenever the secret code is replaced: unlocks and claim links made for an older code stop
+    # working at once, however long they had left.
+    code_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped on every change: it is the iCalendar SEQUENCE, and SQLAlchemy's optimistic lock, so two
     # edits racing on one event can't silently overwrite each other.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -121,6 +122,22 @@ class CodeClaim(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The event's code_version when the claim was made; a newer code ends the claim.
+    code_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Unlock(Base):
+    """A person who typed an event's secret code in their private chat, and may manage it there until
+    ``expires_at``. Fixed when made: using it does not extend it, and a new code ends it."""
+
+    __tablename__ = "unlocks"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    code_version: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ChatSettings(Base):

@@ -1,16 +1,22 @@
-"""Repositories: they add, find and flush; committing is the unit of work's job."""
+"""Repositories: they add, find and flush; committing is the unit of work's job.
+
+They are where SQL and the drivers' errors live: a duplicate key or a row changed underneath comes out
+as a ``core.errors.Conflict``, so the services above know no SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Row, String, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
+from core.errors import DuplicateLink, DuplicateOrigin, StaleRow
 from core.events import GOING, WAITING
 from core.storage.models import (
     ChatSettings,
@@ -22,48 +28,30 @@ from core.storage.models import (
     Reminder,
     ReminderDelivery,
     Rsvp,
-    UtcDateTime,
+    Unlock,
 )
+from core.storage.views import READ_VIEW, RECORD_CARD, Answer, CardRecord, ViewRead, views_from_rows
 
 
-class Answer(NamedTuple):
-    user_id: int
-    name: str
-    status: str
+def _is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
-_EVENTS, _RSVPS, _SETTINGS = Event.__table__, Rsvp.__table__, ChatSettings.__table__
-_ANSWERS_QUERY = (
-    select(
-        _EVENTS,
-        _RSVPS.c.user_id.label("answer_user_id"),
-        _RSVPS.c.name.label("answer_name"),
-        _RSVPS.c.status.label("answer_status"),
-        select(_SETTINGS.c.timezone)
-        .where(_SETTINGS.c.chat_id == bindparam("viewer", type_=BigInteger))
-        .scalar_subquery()
-        .label("viewer_zone"),
-    )
-    .select_from(_EVENTS.outerjoin(_RSVPS, _RSVPS.c.event_id == _EVENTS.c.id))
-    .where(_EVENTS.c.link_id == bindparam("link", type_=String))
-    .order_by(_RSVPS.c.responded_at, _RSVPS.c.id)
-)
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return postgresql_insert if _is_postgresql(session) else sqlite_insert
 
 
-def _record_card_statement(insert: Any) -> Any:
-    source = select(
-        _EVENTS.c.id,
-        bindparam("chat", type_=BigInteger),
-        bindparam("message", type_=BigInteger),
-        bindparam("inline", type_=String),
-        bindparam("now", type_=UtcDateTime()),
-    ).where(_EVENTS.c.link_id == bindparam("link", type_=String))
-    columns = ["event_id", "chat_id", "message_id", "inline_message_id", "created_at"]
-    return insert(PostedCard.__table__).from_select(columns, source).on_conflict_do_nothing()
+def _violates(exc: IntegrityError, table: str, column: str) -> bool:
+    # PostgreSQL names the constraint (our naming convention), SQLite the column.
+    text = str(exc.orig)
+    return f"uq_{table}_{column}" in text or f"{table}.{column}" in text
 
 
-# Keyed by "is it PostgreSQL": each dialect has its own ON CONFLICT.
-_RECORD_CARD = {True: _record_card_statement(postgresql_insert), False: _record_card_statement(sqlite_insert)}
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except StaleDataError:
+        raise StaleRow() from None
 
 
 class EventRepository:
@@ -71,8 +59,17 @@ class EventRepository:
         self.session = session
 
     async def add(self, event: Event) -> None:
-        self.session.add(event)
-        await self.session.flush()
+        """Insert a new event; ``DuplicateLink`` or ``DuplicateOrigin`` if its link or origin is taken."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(event)
+                await self.session.flush()
+        except IntegrityError as exc:
+            if _violates(exc, "events", "origin"):
+                raise DuplicateOrigin() from None
+            if _violates(exc, "events", "link_id"):
+                raise DuplicateLink() from None
+            raise
 
     async def get_by_link(self, link_id: str, *, for_update: bool = False) -> Event | None:
         query = select(Event).where(Event.link_id == link_id)
@@ -81,36 +78,35 @@ class EventRepository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).one_or_none()
 
-    async def get(self, event_id: int) -> Event | None:
-        return await self.session.get(Event, event_id)
+    async def get(self, event_id: int, *, for_update: bool = False) -> Event | None:
+        return await self.session.get(Event, event_id, with_for_update=for_update)
 
-    async def get_with_answers(
-        self, link_id: str, viewer_chat_id: int | None = None
-    ) -> tuple[Row[Any], list[Answer], str | None] | None:
-        """The event's row, its answers in order, and the viewer's chosen timezone: one statement.
-
-        Plain rows, not ORM objects, from a statement built once: this is the hottest read there is.
-        """
-        rows = (await self.session.execute(_ANSWERS_QUERY, {"link": link_id, "viewer": viewer_chat_id})).all()
-        if not rows:
-            return None
-        answers = [
-            Answer(row.answer_user_id, row.answer_name, row.answer_status)
-            for row in rows
-            if row.answer_status is not None
-        ]
-        return rows[0], answers, rows[0].viewer_zone
+    async def read_view(self, link_id: str, viewer_chat_id: int | None = None) -> ViewRead | None:
+        """The event behind a link with its answers, and the viewer's chosen timezone: one statement."""
+        rows = (await self.session.execute(READ_VIEW, {"link": link_id, "viewer": viewer_chat_id})).all()
+        return views_from_rows([dict(row._mapping) for row in rows], 1)[0]
 
     async def set_publishing_until(self, event_id: int, until: datetime) -> None:
         # A bulk UPDATE, so the event's version (its iCalendar SEQUENCE) stays as it is.
         await self.session.execute(update(Event).where(Event.id == event_id).values(publishing_until=until))
 
+    async def replace_code(
+        self, event: Event, *, expected_version: int, code_hash: str, now: datetime
+    ) -> bool:
+        """Swap the code hash of a locked event if nobody replaced the code since ``expected_version``."""
+        if event.code_version != expected_version:
+            return False
+        event.code_hash = code_hash
+        event.code_version = expected_version + 1
+        event.updated_at = now
+        await _flush(self.session)
+        return True
+
     async def by_ids(self, event_ids: set[int]) -> dict[int, Event]:
         if not event_ids:
             return {}
-        return {
-            e.id: e for e in (await self.session.scalars(select(Event).where(Event.id.in_(event_ids)))).all()
-        }
+        query = select(Event).where(Event.id.in_(event_ids))
+        return {event.id: event for event in (await self.session.scalars(query)).all()}
 
     async def get_by_origin(self, origin: str) -> Event | None:
         return (await self.session.scalars(select(Event).where(Event.origin == origin))).one_or_none()
@@ -129,7 +125,8 @@ class EventRepository:
         return (await self.session.scalars(query)).all()
 
     async def flush(self) -> None:
-        await self.session.flush()
+        """Write pending changes; ``StaleRow`` if another writer changed the event meanwhile."""
+        await _flush(self.session)
 
 
 class CardRepository:
@@ -149,25 +146,16 @@ class CardRepository:
         )
         return (await self.session.scalars(query)).all()
 
-    async def record(
-        self,
-        link_id: str,
-        *,
-        chat_id: int | None,
-        message_id: int | None,
-        inline_message_id: str | None,
-        now: datetime,
-    ) -> None:
+    async def record(self, card: CardRecord) -> None:
         """Remember a card in one statement; a card already known, or an unknown link, changes nothing."""
-        statement = _RECORD_CARD[self.session.get_bind().dialect.name == "postgresql"]
         await self.session.execute(
-            statement,
+            RECORD_CARD[_is_postgresql(self.session)],
             {
-                "link": link_id,
-                "chat": chat_id,
-                "message": message_id,
-                "inline": inline_message_id,
-                "now": now,
+                "link": card.link_id,
+                "chat": card.chat_id,
+                "message": card.message_id,
+                "inline": card.inline_message_id,
+                "at": card.at,
             },
         )
 
@@ -207,26 +195,51 @@ class SettingsRepository:
     async def get(self, chat_id: int) -> ChatSettings | None:
         return await self.session.get(ChatSettings, chat_id)
 
-    async def add(self, settings: ChatSettings) -> None:
-        self.session.add(settings)
+    async def timezone_of(self, chat_id: int) -> str | None:
+        query = select(ChatSettings.timezone).where(ChatSettings.chat_id == chat_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def set_timezone(self, chat_id: int, timezone: str) -> None:
+        settings = await self.get(chat_id)
+        if settings is None:
+            self.session.add(ChatSettings(chat_id=chat_id, timezone=timezone))
+        else:
+            settings.timezone = timezone
         await self.session.flush()
 
 
 class AttemptRepository:
+    """Wrong-code counters per (event, user); user 0 counts everyone's attempts at an event."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, event_id: int, user_id: int) -> CodeAttempt | None:
+    async def locked_until(self, event_id: int, user_id: int) -> datetime | None:
+        """Until when this counter locks guessing out (locking the counter row until commit)."""
         query = (
-            select(CodeAttempt)
+            select(CodeAttempt.locked_until)
             .where(CodeAttempt.event_id == event_id, CodeAttempt.user_id == user_id)
             .with_for_update()
         )
-        return (await self.session.scalars(query)).one_or_none()
+        return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def add(self, attempt: CodeAttempt) -> None:
-        self.session.add(attempt)
-        await self.session.flush()
+    async def count(self, event_id: int, user_id: int, *, now: datetime) -> int:
+        """Count one more attempt, atomically (two first attempts at once both count); return the total."""
+        statement = _insert(self.session)(CodeAttempt).values(
+            event_id=event_id, user_id=user_id, failures=1, updated_at=now
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["event_id", "user_id"],
+            set_={"failures": CodeAttempt.failures + 1, "updated_at": now},
+        ).returning(CodeAttempt.failures)
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def lock(self, event_id: int, user_id: int, *, until: datetime) -> None:
+        await self.session.execute(
+            update(CodeAttempt)
+            .where(CodeAttempt.event_id == event_id, CodeAttempt.user_id == user_id)
+            .values(locked_until=until)
+        )
 
     async def clear(self, event_id: int, user_id: int) -> None:
         await self.session.execute(
@@ -234,7 +247,37 @@ class AttemptRepository:
         )
 
 
-class ConversationRepository:
+class UnlockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def grant(self, event_id: int, user_id: int, *, code_version: int, expires_at: datetime) -> None:
+        """Let ``user_id`` manage the event until ``expires_at``, for this version of its code."""
+        statement = _insert(self.session)(Unlock).values(
+            event_id=event_id, user_id=user_id, code_version=code_version, expires_at=expires_at
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["event_id", "user_id"],
+            set_={"code_version": code_version, "expires_at": expires_at},
+        )
+        await self.session.execute(statement)
+
+    async def holds(self, event_id: int, user_id: int, *, code_version: int, now: datetime) -> bool:
+        query = select(Unlock.event_id).where(
+            Unlock.event_id == event_id,
+            Unlock.user_id == user_id,
+            Unlock.code_version == code_version,
+            Unlock.expires_at > now,
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def end_all(self, event_id: int) -> None:
+        await self.session.execute(delete(Unlock).where(Unlock.event_id == event_id))
+
+
+class FlowRepository:
+    """Where people are in guided flows (the ``conversations`` table)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -255,9 +298,14 @@ class RsvpRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def for_event(self, event_id: int) -> Sequence[Rsvp]:
-        query = select(Rsvp).where(Rsvp.event_id == event_id).order_by(Rsvp.responded_at, Rsvp.id)
-        return (await self.session.scalars(query)).all()
+    async def answers(self, event_id: int) -> list[Answer]:
+        """Every answer to the event, in the order given (the waitlist's order)."""
+        query = (
+            select(Rsvp.user_id, Rsvp.name, Rsvp.status)
+            .where(Rsvp.event_id == event_id)
+            .order_by(Rsvp.responded_at, Rsvp.id)
+        )
+        return [Answer(*row) for row in (await self.session.execute(query)).all()]
 
     async def get(self, event_id: int, user_id: int) -> Rsvp | None:
         query = select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)
@@ -345,14 +393,19 @@ class ReminderRepository:
         )
         return (await self.session.scalars(query)).all()
 
-    async def add_delivery(self, delivery: ReminderDelivery) -> bool:
-        """Record a recipient; False when this reminder already went (or is going) to them."""
-        exists = await self.session.get(ReminderDelivery, (delivery.reminder_id, delivery.chat_id))
-        if exists is not None:
-            return False
-        self.session.add(delivery)
-        await self.session.flush()
-        return True
+    async def add_delivery(self, reminder_id: int, chat_id: int) -> bool:
+        """Record a recipient; False when this reminder already went (or is going) to them.
+
+        One statement that skips a duplicate, so two processes recording the same recipient at the same
+        moment both finish: one with True, the other with False.
+        """
+        statement = (
+            _insert(self.session)(ReminderDelivery)
+            .values(reminder_id=reminder_id, chat_id=chat_id)
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def card_chats_of(self, event_ids: set[int]) -> dict[int, list[int]]:
         """Group chats holding a card, per event (private copies are people just looking)."""

@@ -9,18 +9,20 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DatabaseUnavailable
-from core.storage.direct import CardRecord, DirectViews, ViewRead
+from core.storage.direct import DirectViews
 from core.storage.engine import SessionFactory
 from core.storage.repository import (
     AttemptRepository,
     CardRepository,
     ClaimRepository,
-    ConversationRepository,
     EventRepository,
+    FlowRepository,
     ReminderRepository,
     RsvpRepository,
     SettingsRepository,
+    UnlockRepository,
 )
+from core.storage.views import CardRecord, ViewRead
 
 
 class SqlAlchemyUnitOfWork:
@@ -30,7 +32,8 @@ class SqlAlchemyUnitOfWork:
     claims: ClaimRepository
     settings: SettingsRepository
     attempts: AttemptRepository
-    conversations: ConversationRepository
+    unlocks: UnlockRepository
+    flows: FlowRepository
     rsvps: RsvpRepository
     reminders: ReminderRepository
 
@@ -53,8 +56,7 @@ class SqlAlchemyUnitOfWork:
         if self._direct is not None:
             return await self._direct.read(link_id, viewer_chat_id)
         async with self.single_statement():
-            found = await self.events.get_with_answers(link_id, viewer_chat_id)
-            return None if found is None else ViewRead(*found)
+            return await self.events.read_view(link_id, viewer_chat_id)
 
     async def record_card(self, card: CardRecord) -> None:
         """Remember a posted card, committed on return: a view's one write, outside the unit of work."""
@@ -62,13 +64,7 @@ class SqlAlchemyUnitOfWork:
             await self._direct.record_card(card)
             return
         async with self.single_statement():
-            await self.cards.record(
-                card.link_id,
-                chat_id=card.chat_id,
-                message_id=card.message_id,
-                inline_message_id=card.inline_message_id,
-                now=card.at,
-            )
+            await self.cards.record(card)
             await self.commit()
 
     def single_statement(self) -> Self:
@@ -92,7 +88,8 @@ class SqlAlchemyUnitOfWork:
         self.claims = ClaimRepository(self.session)
         self.settings = SettingsRepository(self.session)
         self.attempts = AttemptRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
+        self.unlocks = UnlockRepository(self.session)
+        self.flows = FlowRepository(self.session)
         self.rsvps = RsvpRepository(self.session)
         self.reminders = ReminderRepository(self.session)
         return self

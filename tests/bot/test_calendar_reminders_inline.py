@@ -124,7 +124,31 @@ async def test_inline_with_no_text_offers_the_users_own_upcoming_events(
     assert bobs["results"] == [] and nonsense["results"] == []
 
 
-async def test_an_inline_card_is_tracked_from_its_first_tap_without_inline_feedback(
+async def test_a_forged_tap_cannot_rebind_an_inline_card_to_another_event(
+    harness: BotHarness, alice, bob, group
+):
+    """Issue 10.4: the tap's data used to re-record someone's inline card as the attacker's event."""
+    harness.fake.inline_feedback = True
+    link = await make_event(harness, alice, group)
+    query = harness.fake.user_inline_query(bob, link)
+    await harness.pump()
+    other_group = harness.fake.add_group("Elsewhere")
+    harness.fake.set_member(other_group, bob)
+    shared = harness.fake.user_picks_inline_result(bob, query, link, other_group)
+    await harness.pump()
+    mallory = harness.fake.add_user("Mallory", "mallory")
+    harness.fake.set_member(other_group, mallory)
+    theirs = await make_event(harness, mallory, mallory, "2031-12-06 20:00 | Free crypto")
+    harness.fake.user_taps(mallory, shared, f"rv:g:{theirs}", forged=True)
+    await harness.pump()
+    await harness.send(alice, group, f"/editevent {link} title Pasta night")
+    text = next(m for m in harness.fake.messages_in(other_group) if m["message_id"] == shared["message_id"])[
+        "text"
+    ]
+    assert "Pasta night" in text and "Free crypto" not in text
+
+
+async def test_without_inline_feedback_a_tap_answers_but_does_not_track_the_inline_card(
     harness: BotHarness, alice, bob, group
 ):
     link = await make_event(harness, alice, group)
@@ -135,8 +159,11 @@ async def test_an_inline_card_is_tracked_from_its_first_tap_without_inline_feedb
     shared = harness.fake.user_picks_inline_result(bob, query, link, other_group)
     await harness.pump()
     await harness.tap(bob, shared, harness.button(shared, "Going")["callback_data"])
+    assert "going" in harness.fake.callback_answers[-1]["text"]
+    await harness.send(bob, bob, f"/event {link}")
+    assert "✅ Going (1): Bob" in harness.last(bob)["text"]
     await harness.send(alice, group, f"/editevent {link} title Pasta night")
     text = next(m for m in harness.fake.messages_in(other_group) if m["message_id"] == shared["message_id"])[
         "text"
     ]
-    assert "Pasta night" in text and "✅ Going (1): Bob" in text
+    assert "Pizza night" in text  # the card is not known without inline feedback (README: /setinlinefeedback)

@@ -99,10 +99,10 @@ async def test_callback_data_no_button_carries_is_answered_and_ignored(harness: 
         harness.fake.user_taps(alice, confirm, data, forged=True)
         await harness.pump()
         assert harness.fake.callback_answers[-1]["text"] == "This button is no longer valid."
-    # A well-formed button for an event that doesn't exist.
+    # A well-formed button the message does not carry (issue 10.3: buttons act only on their own message).
     harness.fake.user_taps(alice, confirm, "dy:Zz9Zz9Zz9Z", forged=True)
     await harness.pump()
-    assert "no such event" in harness.fake.callback_answers[-1]["text"].lower()
+    assert harness.fake.callback_answers[-1]["text"] == "This button is no longer valid."
     await harness.send(alice, alice, f"/event {link}")
     assert "Cancelled" not in harness.last(alice)["text"]
 

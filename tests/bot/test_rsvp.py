@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.throttle import CardRefresher
+from bot.cards import CardRefresher
 from tests.bot.conftest import BotHarness
 from tests.bot.test_view import make_event
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from core import chats, claims, service
+from core import claims, flows, service
+from core.access import Requester
 from core.errors import ClaimNotFound
-from core.service import Credentials
+from tests.integration.actions import edit, set_capacity
 
 ROUNDS = 4
 CREATOR = 1001
@@ -23,10 +24,10 @@ async def test_two_updates_racing_on_one_event_both_land(committing_uow_factory)
         rounds=ROUNDS,
     )
     link = created.event.link_id
-    owner = Credentials(user_id=CREATOR)
+    owner = Requester(CREATOR)
     await asyncio.gather(
-        service.update_event(committing_uow_factory(), link, owner, title="New title"),
-        service.update_event(committing_uow_factory(), link, owner, location="New place"),
+        edit(committing_uow_factory(), link, owner, "title", "New title"),
+        edit(committing_uow_factory(), link, owner, "location", "New place"),
     )
     event = await service.get_event(committing_uow_factory(), link)
     assert (event.title, event.location) == ("New title", "New place")
@@ -69,17 +70,17 @@ async def test_a_claim_raced_by_two_taps_is_redeemed_once(committing_uow_factory
         claims.redeem_claim(committing_uow_factory(), token, CREATOR, rounds=ROUNDS),
         return_exceptions=True,
     )
-    assert sum(isinstance(r, service.CreatedEvent) for r in results) == 1
+    assert sum(isinstance(r, service.NewCode) for r in results) == 1
     assert sum(isinstance(r, ClaimNotFound) for r in results) == 1
 
 
 async def test_a_guided_flow_taken_by_two_racing_taps_is_given_to_one(committing_uow_factory):
-    await chats.save_conversation(committing_uow_factory(), 7, 7, "new_confirm", {"title": "Picnic"})
+    await flows.save_flow(committing_uow_factory(), 7, 7, "new_confirm", {"title": "Picnic"})
     results = await asyncio.gather(
-        *(chats.take_conversation(committing_uow_factory(), 7, 7, "new_confirm") for _ in range(3))
+        *(flows.take_flow(committing_uow_factory(), 7, 7, "new_confirm") for _ in range(3))
     )
     assert [r.data for r in results if r is not None] == [{"title": "Picnic"}]
-    assert await chats.get_conversation(committing_uow_factory(), 7, 7) is None
+    assert await flows.get_flow(committing_uow_factory(), 7, 7) is None
 
 
 async def test_many_people_racing_for_the_last_seats_never_overfill_the_event(committing_uow_factory):
@@ -95,7 +96,7 @@ async def test_many_people_racing_for_the_last_seats_never_overfill_the_event(co
         rounds=ROUNDS,
     )
     link = created.event.link_id
-    await attendance.set_capacity(committing_uow_factory(), link, Credentials(user_id=CREATOR), 3)
+    await set_capacity(committing_uow_factory(), link, Requester(CREATOR), 3)
     outcomes = await asyncio.gather(
         *(
             attendance.respond(committing_uow_factory(), link, user_id=100 + i, name=f"P{i}", answer=GOING)

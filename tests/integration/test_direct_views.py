@@ -13,13 +13,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from core import attendance, chats, service, sharing
+from core import attendance, cards, chat_settings, service
+from core.access import Requester
 from core.errors import DatabaseUnavailable, EventNotFound
 from core.events import GOING, MAYBE, NO
-from core.service import Credentials
 from core.storage.direct import DirectViews
 from core.storage.engine import make_engine, open_direct_views
 from core.storage.uow import SqlAlchemyUnitOfWork
+from tests.integration.actions import set_capacity
 
 ROUNDS = 4
 CREATOR = 2002
@@ -66,7 +67,7 @@ async def _create(uow_factory, title: str, **fields) -> str:
 async def test_a_view_reads_the_same_event_answers_and_timezone_both_ways(both):
     uows = both["session"]
     link = await _create(uows, "Picnic", location="Park", description="Bring <food> & drinks")
-    await attendance.set_capacity(uows(), link, Credentials(user_id=CREATOR), 2)
+    await set_capacity(uows(), link, Requester(CREATOR), 2)
     for user, name, answer in [
         (1, "Ann", GOING),
         (2, "Bob", MAYBE),
@@ -75,7 +76,7 @@ async def test_a_view_reads_the_same_event_answers_and_timezone_both_ways(both):
         (5, "Ed", NO),
     ]:
         await attendance.respond(uows(), link, user_id=user, name=name, answer=answer)
-    await chats.set_chat_timezone(uows(), 77, "America/New_York")
+    await chat_settings.set_chat_timezone(uows(), 77, "America/New_York")
 
     session_view = await service.view_event(both["session"](), link, viewer_chat_id=77)
     direct_view = await service.view_event(both["direct"](), link, viewer_chat_id=77)
@@ -93,7 +94,7 @@ async def test_a_view_reads_the_same_event_answers_and_timezone_both_ways(both):
 async def test_a_cancelled_event_without_answers_and_a_viewer_without_a_zone_read_the_same(both):
     uows = both["session"]
     link = await _create(uows, "Cancelled")
-    await service.delete_event(uows(), link, Credentials(user_id=CREATOR))
+    await service.delete_event(uows(), link, Requester(CREATOR))
 
     session_view = await service.view_event(both["session"](), link, viewer_chat_id=5)
     direct_view = await service.view_event(both["direct"](), link, viewer_chat_id=5)
@@ -134,33 +135,33 @@ async def test_cards_recorded_together_are_each_remembered_once(both, direct):
 
     await asyncio.gather(
         *(
-            sharing.record_card(way(), link, chat_id=-500 - i, message_id=10 + i)
+            cards.record_card(way(), link, chat_id=-500 - i, message_id=10 + i)
             for i, link in enumerate(links)
         ),
-        sharing.record_card(way(), links[0], inline_message_id="inline-abc"),
-        sharing.record_card(way(), "Zz9Zz9Zz9Z", chat_id=-1, message_id=1),  # no such event: nothing
+        cards.record_card(way(), links[0], inline_message_id="inline-abc"),
+        cards.record_card(way(), "Zz9Zz9Zz9Z", chat_id=-1, message_id=1),  # no such event: nothing
     )
-    await sharing.record_card(way(), links[0], chat_id=-500, message_id=10)  # known already: nothing
+    await cards.record_card(way(), links[0], chat_id=-500, message_id=10)  # known already: nothing
 
     assert direct.writes.batches - writes_before <= 3
-    first = await sharing.posted_cards(uows(), links[0])
+    first = await cards.posted_cards(uows(), links[0])
     assert [(c.chat_id, c.message_id, c.inline_message_id) for c in first] == [
         (-500, 10, None),
         (None, None, "inline-abc"),
     ]
     for i, link in enumerate(links[1:], start=1):
-        assert [(c.chat_id, c.message_id) for c in await sharing.posted_cards(uows(), link)] == [
+        assert [(c.chat_id, c.message_id) for c in await cards.posted_cards(uows(), link)] == [
             (-500 - i, 10 + i)
         ]
 
 
 async def test_a_card_recorded_this_way_is_found_by_the_session_path(both):
     link = await _create(both["session"], "Mixed")
-    await sharing.record_card(both["direct"](), link, chat_id=-42, message_id=4)
-    await sharing.record_card(both["session"](), link, chat_id=-42, message_id=4)  # the same card: no-op
+    await cards.record_card(both["direct"](), link, chat_id=-42, message_id=4)
+    await cards.record_card(both["session"](), link, chat_id=-42, message_id=4)  # the same card: no-op
 
-    cards = await sharing.posted_cards(both["session"](), link)
-    assert [(c.chat_id, c.message_id) for c in cards] == [(-42, 4)]
+    posted = await cards.posted_cards(both["session"](), link)
+    assert [(c.chat_id, c.message_id) for c in posted] == [(-42, 4)]
 
 
 async def test_without_its_server_a_view_and_a_card_record_say_the_database_is_unavailable(
@@ -175,7 +176,7 @@ async def test_without_its_server_a_view_and_a_card_record_say_the_database_is_u
         with pytest.raises(DatabaseUnavailable):
             await service.view_event(SqlAlchemyUnitOfWork(factory, None, down), link)
         with pytest.raises(DatabaseUnavailable):
-            await sharing.record_card(
+            await cards.record_card(
                 SqlAlchemyUnitOfWork(factory, None, down), link, chat_id=-1, message_id=1
             )
     finally:

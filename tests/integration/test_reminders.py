@@ -7,20 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core import attendance, reminders, service, sharing
+from core import attendance, cards, reminders, service
+from core.access import Requester
 from core.errors import InvalidField, NotAllowed
 from core.events import GOING, MAYBE
-from core.service import Credentials
+from tests.integration.actions import edit, set_reminders
 
 CREATOR = 1001
-OWNER = Credentials(user_id=CREATOR)
+OWNER = Requester(CREATOR)
 
 
 def at(days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
     return NOW + timedelta(days=days, hours=hours, minutes=minutes)
 
 
-NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+NOW = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
 async def make(uow_factory, starts: datetime, **overrides) -> str:
@@ -49,9 +50,9 @@ async def test_reminders_already_in_the_past_are_not_planned(uow_factory):
 
 async def test_moving_the_event_moves_its_reminders_and_deleting_cancels_them(uow_factory):
     link = await make(uow_factory, at(days=3))
-    await service.update_event(uow_factory(), link, OWNER, when=at(days=5), now=NOW)
+    await edit(uow_factory(), link, OWNER, "when", f"{at(days=5):%Y-%m-%d %H:%M} UTC", now=NOW)
     assert await reminders.pending_reminders(uow_factory(), link) == [at(days=4), at(days=5, hours=-1)]
-    await service.update_event(uow_factory(), link, OWNER, title="Renamed", now=NOW)
+    await edit(uow_factory(), link, OWNER, "title", "Renamed", now=NOW)
     assert len(await reminders.pending_reminders(uow_factory(), link)) == 2
     await service.delete_event(uow_factory(), link, OWNER, now=NOW)
     assert await reminders.pending_reminders(uow_factory(), link) == []
@@ -60,27 +61,27 @@ async def test_moving_the_event_moves_its_reminders_and_deleting_cancels_them(uo
 
 async def test_reminders_can_be_changed_or_turned_off_by_whoever_may_edit(uow_factory):
     link = await make(uow_factory, at(days=3))
-    await reminders.set_reminders(uow_factory(), link, OWNER, (30, 180), now=NOW)
+    await set_reminders(uow_factory(), link, OWNER, (30, 180), now=NOW)
     assert await reminders.pending_reminders(uow_factory(), link) == [
         at(days=3, hours=-3),
         at(days=3, minutes=-30),
     ]
-    view = await reminders.set_reminders(uow_factory(), link, OWNER, (), now=NOW)
+    view = await set_reminders(uow_factory(), link, OWNER, (), now=NOW)
     assert view.reminder_minutes == ()
     assert await reminders.pending_reminders(uow_factory(), link) == []
     with pytest.raises(NotAllowed):
-        await reminders.set_reminders(uow_factory(), link, Credentials(user_id=5), (60,), now=NOW)
+        await set_reminders(uow_factory(), link, Requester(5), (60,), now=NOW)
     with pytest.raises(InvalidField):
-        await reminders.set_reminders(uow_factory(), link, OWNER, (0,), now=NOW)
+        await set_reminders(uow_factory(), link, OWNER, (0,), now=NOW)
     with pytest.raises(InvalidField):
-        await reminders.set_reminders(uow_factory(), link, OWNER, (1, 2, 3, 4, 5, 6), now=NOW)
+        await set_reminders(uow_factory(), link, OWNER, (1, 2, 3, 4, 5, 6), now=NOW)
 
 
 async def test_a_due_reminder_names_the_group_chats_and_the_people_going(uow_factory):
     link = await make(uow_factory, at(days=3))
-    await sharing.record_card(uow_factory(), link, chat_id=-100, message_id=1)
-    await sharing.record_card(uow_factory(), link, chat_id=-100, message_id=2)
-    await sharing.record_card(uow_factory(), link, chat_id=77, message_id=3)  # someone's private view
+    await cards.record_card(uow_factory(), link, chat_id=-100, message_id=1)
+    await cards.record_card(uow_factory(), link, chat_id=-100, message_id=2)
+    await cards.record_card(uow_factory(), link, chat_id=77, message_id=3)  # someone's private view
     await attendance.respond(uow_factory(), link, user_id=5, name="Ann", answer=GOING, now=NOW)
     await attendance.respond(uow_factory(), link, user_id=6, name="Ben", answer=MAYBE, now=NOW)
     assert await reminders.claim_due(uow_factory(), now=at(days=1)) == []

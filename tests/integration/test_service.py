@@ -8,22 +8,27 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from core import chats, claims, codes, service, sharing
+from core import access, cards, chat_settings, claims, codes, flows, service
+from core.access import Requester
 from core.errors import (
     ClaimNotFound,
-    DomainError,
+    ClaimNotYours,
+    EventCancelled,
     EventNotFound,
     InvalidField,
     NotAllowed,
     TooManyAttempts,
     WrongSecretCode,
 )
-from core.service import Credentials
+from core.events import Field
 from core.storage.models import Event
 
 ROUNDS = 4
 CREATOR = 1001
 STRANGER = 2002
+BY_CREATOR = Requester(CREATOR)
+# A code holder types the code in their private chat with the bot: the only place it works.
+BY_HOLDER = Requester(STRANGER, private=True)
 
 
 def soon(days: int = 3) -> datetime:
@@ -42,6 +47,10 @@ async def create(uow, **overrides):
     }
     fields.update(overrides)
     return await service.create_event(uow, **fields)
+
+
+async def edit(uow, link, who, field, value, **kwargs):
+    return (await service.edit_event(uow, link, who, Field(field), value, **kwargs)).event
 
 
 async def count_events(uow) -> int:
@@ -143,141 +152,190 @@ async def test_other_integrity_errors_surface_instead_of_being_retried(uow, monk
     assert len(calls) == 1
 
 
-async def test_the_creator_updates_any_subset_of_fields_by_account(uow):
+async def test_the_creator_changes_fields_one_at_a_time_by_account(uow):
     created = await create(uow, description="old")
     link = created.event.link_id
-    updated = await service.update_event(uow, link, Credentials(user_id=CREATOR), title="  Pasta night ")
+    updated = await edit(uow, link, BY_CREATOR, "title", "  Pasta night ")
     assert updated.title == "Pasta night"
     assert updated.description == "old"
     assert updated.location == "Mario's"
     assert updated.sequence == created.event.sequence + 1
-    new_start = soon(days=5)
-    updated = await service.update_event(
-        uow, link, Credentials(user_id=CREATOR), when=new_start, description="", location="Luigi's"
-    )
+    await edit(uow, link, BY_CREATOR, "description", "")
+    updated = await edit(uow, link, BY_CREATOR, "location", "Luigi's")
     assert (updated.title, updated.description, updated.location) == ("Pasta night", None, "Luigi's")
-    assert (await service.get_event(uow, link)).starts_at == new_start
+    moved = await edit(uow, link, BY_CREATOR, "when", "2031-12-06 20:00")
+    assert (
+        (await service.get_event(uow, link)).starts_at
+        == moved.starts_at
+        == datetime(2031, 12, 6, 19, tzinfo=UTC)
+    )
 
 
-async def test_a_code_holder_can_update_and_the_code_is_accepted_in_any_form(uow):
+async def test_a_code_holder_can_edit_in_private_and_the_code_is_accepted_in_any_form(uow):
     created = await create(uow)
     typed = created.secret_code.lower().replace("-", " ")
-    updated = await service.update_event(
-        uow, created.event.link_id, Credentials(user_id=STRANGER, code=typed), title="By the co-organiser"
-    )
+    updated = await edit(uow, created.event.link_id, BY_HOLDER, "title", "By the co-organiser", code=typed)
     assert updated.title == "By the co-organiser"
-    anonymous = await service.update_event(
-        uow, created.event.link_id, Credentials(code=created.secret_code), location="Elsewhere"
-    )
-    assert anonymous.location == "Elsewhere"
 
 
-async def test_update_rejects_a_wrong_code_and_changes_nothing(uow):
+async def test_a_code_never_works_outside_a_private_chat_and_is_not_even_checked_there(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    in_group = Requester(STRANGER, private=False)
+    for code in (created.secret_code, "AAAA-BBBB-CCCC"):
+        with pytest.raises(NotAllowed):
+            await edit(uow, link, in_group, "title", "From the group", code=code)
+    nobody = Requester(None, private=True)
+    with pytest.raises(NotAllowed):
+        await edit(uow, link, nobody, "title", "From a channel", code=created.secret_code)
+    async with uow:
+        assert await uow.session.scalar(text("SELECT count(*) FROM code_attempts")) == 0
+    assert (await service.get_event(uow, link)).title == "Pizza night"
+
+
+async def test_edit_rejects_a_wrong_code_and_changes_nothing(uow):
     created = await create(uow)
     with pytest.raises(WrongSecretCode):
-        await service.update_event(
-            uow,
-            created.event.link_id,
-            Credentials(user_id=STRANGER, code=codes.new_secret_code()),
-            title="Hacked",
-        )
+        await edit(uow, created.event.link_id, BY_HOLDER, "title", "Hacked", code=codes.new_secret_code())
     assert (await service.get_event(uow, created.event.link_id)).title == "Pizza night"
 
 
-async def test_update_without_account_or_code_is_not_allowed(uow):
+async def test_edit_without_account_or_code_is_not_allowed(uow):
     created = await create(uow)
     with pytest.raises(NotAllowed):
-        await service.update_event(
-            uow, created.event.link_id, Credentials(user_id=STRANGER), title="Mine now"
-        )
+        await edit(uow, created.event.link_id, Requester(STRANGER), "title", "Mine now")
     with pytest.raises(NotAllowed):
-        await service.delete_event(uow, created.event.link_id, Credentials())
+        await service.delete_event(uow, created.event.link_id, Requester(None))
 
 
-async def test_an_update_with_a_bad_field_changes_nothing_at_all(uow):
+async def test_a_bad_new_time_changes_nothing_at_all(uow):
     created = await create(uow)
     with pytest.raises(InvalidField) as info:
-        await service.update_event(
-            uow, created.event.link_id, Credentials(user_id=CREATOR), title="Fine", when="yesterday 10am"
-        )
+        await edit(uow, created.event.link_id, BY_CREATOR, "when", "yesterday 10am")
     assert info.value.field == "when"
-    assert (await service.get_event(uow, created.event.link_id)).title == "Pizza night"
-
-
-async def test_an_update_with_nothing_to_change_says_so(uow):
-    created = await create(uow)
-    with pytest.raises(DomainError, match="Nothing to change"):
-        await service.update_event(uow, created.event.link_id, Credentials(user_id=CREATOR))
+    assert (await service.get_event(uow, created.event.link_id)).starts_at == created.event.starts_at
 
 
 async def test_delete_cancels_the_event_which_then_cannot_be_edited(uow):
     created = await create(uow)
     link = created.event.link_id
-    cancelled = await service.delete_event(uow, link, Credentials(code=created.secret_code))
+    await access.unlock(uow, link, BY_HOLDER, created.secret_code)
+    cancelled = await service.delete_event(uow, link, BY_HOLDER)
     assert cancelled.is_cancelled
     assert (await service.get_event(uow, link)).is_cancelled
-    with pytest.raises(DomainError, match="cancelled"):
-        await service.update_event(uow, link, Credentials(user_id=CREATOR), title="Back")
+    with pytest.raises(EventCancelled):
+        await edit(uow, link, BY_CREATOR, "title", "Back")
     assert await service.list_user_events(uow, CREATOR) == []
 
 
-async def test_delete_rejects_a_wrong_code(uow):
+async def test_unlock_rejects_a_wrong_code(uow):
     created = await create(uow)
     with pytest.raises(WrongSecretCode):
-        await service.delete_event(uow, created.event.link_id, Credentials(code="AAAA-BBBB-CCCC"))
+        await access.unlock(uow, created.event.link_id, BY_HOLDER, "AAAA-BBBB-CCCC")
+    with pytest.raises(NotAllowed):
+        await service.delete_event(uow, created.event.link_id, BY_HOLDER)
     assert not (await service.get_event(uow, created.event.link_id)).is_cancelled
 
 
-async def test_rotating_the_code_makes_the_old_one_stop_working(uow):
+async def test_replacing_the_code_makes_the_old_one_stop_working(uow):
     created = await create(uow)
     link = created.event.link_id
-    new_code = await service.rotate_code(uow, link, Credentials(code=created.secret_code), rounds=ROUNDS)
-    assert new_code != created.secret_code
+    new = await service.rotate_code(uow, link, BY_HOLDER, code=created.secret_code, rounds=ROUNDS)
+    assert new.secret_code != created.secret_code and new.event.link_id == link
     with pytest.raises(WrongSecretCode):
-        await service.update_event(uow, link, Credentials(code=created.secret_code), title="Old code")
-    updated = await service.update_event(uow, link, Credentials(code=new_code), title="New code")
+        await edit(uow, link, BY_HOLDER, "title", "Old code", code=created.secret_code)
+    updated = await edit(uow, link, BY_HOLDER, "title", "New code", code=new.secret_code)
     assert updated.title == "New code"
+
+
+async def test_a_new_code_ends_every_unlock_made_with_the_old_one(uow):
+    """Issue 10.1: Bob used a leaked code once; after Alice's /newcode he could still edit."""
+    created = await create(uow)
+    link = created.event.link_id
+    bob = Requester(3003, private=True)
+    await access.unlock(uow, link, bob, created.secret_code)
+    assert (await edit(uow, link, bob, "title", "Bob was here")).title == "Bob was here"
+    await service.rotate_code(uow, link, BY_CREATOR, rounds=ROUNDS)
+    with pytest.raises(NotAllowed):
+        await edit(uow, link, bob, "title", "Bob again")
+    with pytest.raises(NotAllowed):  # nor can he replace the code without typing the current one
+        await service.rotate_code(uow, link, bob, rounds=ROUNDS)
+    assert (await service.get_event(uow, link)).title == "Bob was here"
+
+
+async def test_an_unlock_lasts_a_fixed_hour_that_using_it_does_not_extend(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    now = datetime.now(UTC)
+    await access.unlock(uow, link, BY_HOLDER, created.secret_code, now=now)
+    for minutes in (10, 30, 59):
+        await edit(uow, link, BY_HOLDER, "title", f"At {minutes}", now=now + timedelta(minutes=minutes))
+        await flows.save_flow(
+            uow, STRANGER, STRANGER, "edit_value", {"link": link}, now=now + timedelta(minutes=minutes)
+        )
+    with pytest.raises(NotAllowed):
+        await edit(uow, link, BY_HOLDER, "title", "Too late", now=now + access.UNLOCK_LIFETIME)
+
+
+async def test_an_unlock_counts_only_in_that_persons_private_chat(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    await access.unlock(uow, link, BY_HOLDER, created.secret_code)
+    assert (await service.open_management(uow, link, BY_HOLDER)).allowed
+    with pytest.raises(NotAllowed):
+        await edit(uow, link, Requester(STRANGER, private=False), "title", "From a group")
+    assert not (await service.open_management(uow, link, Requester(9, private=True))).allowed
+
+
+async def test_only_the_creator_or_the_current_code_replaces_the_code(uow):
+    created = await create(uow)
+    link = created.event.link_id
+    await access.unlock(uow, link, BY_HOLDER, created.secret_code)
+    with pytest.raises(NotAllowed):  # an unlock alone is not enough
+        await service.rotate_code(uow, link, BY_HOLDER, rounds=ROUNDS)
+    with pytest.raises(WrongSecretCode):
+        await service.rotate_code(uow, link, BY_HOLDER, code="AAAA-BBBB-CCCC", rounds=ROUNDS)
+    by_creator = await service.rotate_code(uow, link, BY_CREATOR, rounds=ROUNDS)
+    with pytest.raises(WrongSecretCode):
+        await service.rotate_code(uow, link, BY_HOLDER, code=created.secret_code, rounds=ROUNDS)
+    await service.rotate_code(uow, link, BY_HOLDER, code=by_creator.secret_code, rounds=ROUNDS)
 
 
 async def test_wrong_codes_are_throttled_per_user_with_a_growing_lockout(uow):
     created = await create(uow)
     link = created.event.link_id
     now = datetime.now(UTC)
-    wrong = Credentials(user_id=STRANGER, code="AAAA-BBBB-CCCC")
-    for _ in range(service.USER_FREE_FAILURES):
+    wrong, right = "AAAA-BBBB-CCCC", created.secret_code
+    for _ in range(access.USER_FREE_FAILURES):
         with pytest.raises(WrongSecretCode):
-            await service.update_event(uow, link, wrong, title="x", now=now)
+            await access.unlock(uow, link, BY_HOLDER, wrong, now=now)
     with pytest.raises(WrongSecretCode):
-        await service.update_event(uow, link, wrong, title="x", now=now)
+        await access.unlock(uow, link, BY_HOLDER, wrong, now=now)
     # Now locked out for a minute: even the right code is refused, without checking it.
-    right = Credentials(user_id=STRANGER, code=created.secret_code)
     with pytest.raises(TooManyAttempts) as info:
-        await service.update_event(uow, link, right, title="x", now=now + timedelta(seconds=30))
+        await access.unlock(uow, link, BY_HOLDER, right, now=now + timedelta(seconds=30))
     assert info.value.retry_after_seconds == 30
     with pytest.raises(WrongSecretCode):
-        await service.update_event(uow, link, wrong, title="x", now=now + timedelta(minutes=1, seconds=1))
+        await access.unlock(uow, link, BY_HOLDER, wrong, now=now + timedelta(minutes=1, seconds=1))
     with pytest.raises(TooManyAttempts) as info:
-        await service.update_event(uow, link, right, title="x", now=now + timedelta(minutes=2))
+        await access.unlock(uow, link, BY_HOLDER, right, now=now + timedelta(minutes=2))
     assert info.value.retry_after_seconds > 60  # the second lockout is longer than the first
     # The creator's account is not affected by someone else's guessing.
-    updated = await service.update_event(uow, link, Credentials(user_id=CREATOR), title="Still mine")
-    assert updated.title == "Still mine"
+    assert (await edit(uow, link, BY_CREATOR, "title", "Still mine")).title == "Still mine"
     # Once the lockout has passed, the right code works and clears the record.
     later = now + timedelta(hours=2)
-    assert (await service.update_event(uow, link, right, title="ok", now=later)).title == "ok"
+    assert (await edit(uow, link, BY_HOLDER, "title", "ok", code=right, now=later)).title == "ok"
 
 
 async def test_guessing_from_many_accounts_is_throttled_per_event(uow):
     created = await create(uow)
     link = created.event.link_id
     now = datetime.now(UTC)
-    for user in range(service.EVENT_FREE_FAILURES + 1):
+    for user in range(access.EVENT_FREE_FAILURES + 1):
         with pytest.raises(WrongSecretCode):
-            await service.delete_event(
-                uow, link, Credentials(user_id=5000 + user, code="AAAA-BBBB-CCCC"), now=now
-            )
+            await access.unlock(uow, link, Requester(5000 + user, private=True), "AAAA-BBBB-CCCC", now=now)
     with pytest.raises(TooManyAttempts):
-        await service.delete_event(uow, link, Credentials(user_id=9999, code=created.secret_code), now=now)
+        await access.unlock(uow, link, Requester(9999, private=True), created.secret_code, now=now)
 
 
 async def test_list_shows_a_users_upcoming_events_soonest_first(uow):
@@ -285,7 +343,7 @@ async def test_list_shows_a_users_upcoming_events_soonest_first(uow):
     sooner = await create(uow, title="Sooner", when=soon(days=2))
     await create(uow, title="Someone else's", creator_user_id=STRANGER)
     cancelled = await create(uow, title="Cancelled")
-    await service.delete_event(uow, cancelled.event.link_id, Credentials(user_id=CREATOR))
+    await service.delete_event(uow, cancelled.event.link_id, BY_CREATOR)
     past_start = datetime.now(UTC) + timedelta(days=3, hours=1)
     events = await service.list_user_events(uow, CREATOR, now=past_start)
     assert [e.link_id for e in events] == [later.event.link_id]
@@ -297,17 +355,28 @@ async def test_list_shows_a_users_upcoming_events_soonest_first(uow):
 async def test_a_claim_hands_a_fresh_code_to_the_creator_once(uow):
     created = await create(uow)
     token = await claims.create_claim(uow, created.event.link_id, CREATOR)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(ClaimNotYours):
         await claims.redeem_claim(uow, token, STRANGER, rounds=ROUNDS)
     claimed = await claims.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
     assert claimed.event.link_id == created.event.link_id
     assert (
-        await service.update_event(
-            uow, created.event.link_id, Credentials(code=claimed.secret_code), title="t"
-        )
+        await edit(uow, created.event.link_id, BY_HOLDER, "title", "t", code=claimed.secret_code)
     ).title == "t"
     with pytest.raises(ClaimNotFound):
         await claims.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
+
+
+async def test_a_new_code_ends_every_pending_claim(uow):
+    """Issue 10.1, the claim path: a claim made before /newcode must not hand out another code."""
+    created = await create(uow)
+    link = created.event.link_id
+    token = await claims.create_claim(uow, link, CREATOR)
+    newer = await service.rotate_code(uow, link, BY_CREATOR, rounds=ROUNDS)
+    with pytest.raises(ClaimNotFound):
+        await claims.redeem_claim(uow, token, CREATOR, rounds=ROUNDS)
+    assert (
+        await edit(uow, link, BY_HOLDER, "title", "Still works", code=newer.secret_code)
+    ).title == "Still works"
 
 
 async def test_a_claim_expires_and_only_the_creator_can_ask_for_one(uow):
@@ -333,64 +402,42 @@ async def test_the_claim_token_is_stored_only_as_a_hash(uow):
 async def test_posted_cards_are_recorded_once_and_can_be_forgotten(uow):
     created = await create(uow)
     link = created.event.link_id
-    await sharing.record_card(uow, link, chat_id=-100123, message_id=7)
-    await sharing.record_card(uow, link, chat_id=-100123, message_id=7)
-    await sharing.record_card(uow, link, chat_id=CREATOR, message_id=3)
-    await sharing.record_card(uow, link, inline_message_id="AAQ-inline")
-    cards = await sharing.posted_cards(uow, link)
-    assert [(c.chat_id, c.message_id, c.inline_message_id) for c in cards] == [
+    await cards.record_card(uow, link, chat_id=-100123, message_id=7)
+    await cards.record_card(uow, link, chat_id=-100123, message_id=7)
+    await cards.record_card(uow, link, chat_id=CREATOR, message_id=3)
+    await cards.record_card(uow, link, inline_message_id="AAQ-inline")
+    posted = await cards.posted_cards(uow, link)
+    assert [(c.chat_id, c.message_id, c.inline_message_id) for c in posted] == [
         (-100123, 7, None),
         (CREATOR, 3, None),
         (None, None, "AAQ-inline"),
     ]
-    await sharing.forget_card(uow, cards[0])
-    assert len(await sharing.posted_cards(uow, link)) == 2
+    await cards.forget_card(uow, posted[0])
+    assert len(await cards.posted_cards(uow, link)) == 2
 
 
 async def test_a_chat_timezone_defaults_and_can_be_set_by_name_or_city(uow):
-    assert await chats.chat_timezone(uow, -100123, "UTC") == "UTC"
-    assert await chats.set_chat_timezone(uow, -100123, "europe/berlin") == "Europe/Berlin"
-    assert await chats.chat_timezone(uow, -100123, "UTC") == "Europe/Berlin"
-    assert await chats.set_chat_timezone(uow, -100123, "New York") == "America/New_York"
-    assert await chats.chat_timezone(uow, -100123, "UTC") == "America/New_York"
+    assert await chat_settings.chat_timezone(uow, -100123, "UTC") == "UTC"
+    assert await chat_settings.set_chat_timezone(uow, -100123, "europe/berlin") == "Europe/Berlin"
+    assert await chat_settings.chat_timezone(uow, -100123, "UTC") == "Europe/Berlin"
+    assert await chat_settings.set_chat_timezone(uow, -100123, "New York") == "America/New_York"
+    assert await chat_settings.chat_timezone(uow, -100123, "UTC") == "America/New_York"
     with pytest.raises(InvalidField):
-        await chats.set_chat_timezone(uow, -100123, "Atlantis")
-    assert await chats.chat_timezone(uow, -100123, "UTC") == "America/New_York"
+        await chat_settings.set_chat_timezone(uow, -100123, "Atlantis")
+    assert await chat_settings.chat_timezone(uow, -100123, "UTC") == "America/New_York"
 
 
-async def test_a_conversation_is_stored_continued_and_ended(uow):
+async def test_a_flow_is_stored_continued_and_ended(uow):
     now = datetime.now(UTC)
-    assert await chats.get_conversation(uow, 1, CREATOR) is None
-    await chats.save_conversation(uow, 1, CREATOR, "title", {}, now=now)
-    await chats.save_conversation(uow, 1, CREATOR, "when", {"title": "Pizza"}, now=now)
-    state = await chats.get_conversation(uow, 1, CREATOR, now=now)
-    assert state == chats.ConversationState("when", {"title": "Pizza"})
-    assert await chats.get_conversation(uow, 1, CREATOR, now=now + service.CONVERSATION_TTL) is None
-    await chats.end_conversation(uow, 1, CREATOR)
-    assert await chats.get_conversation(uow, 1, CREATOR, now=now) is None
-
-
-async def test_an_unlock_lets_a_code_holder_manage_in_that_private_chat_only(uow):
-    created = await create(uow)
-    link = created.event.link_id
-    with pytest.raises(WrongSecretCode):
-        await service.unlock_event(uow, link, "AAAA-BBBB-CCCC", user_id=STRANGER, chat_id=STRANGER)
-    await service.unlock_event(uow, link, created.secret_code, user_id=STRANGER, chat_id=STRANGER)
-    here = Credentials(user_id=STRANGER, chat_id=STRANGER)
-    assert (await service.can_manage(uow, link, here)).link_id == link
-    # A guided flow keeps the unlock while it moves on, and after it ends.
-    await chats.save_conversation(uow, STRANGER, STRANGER, "edit_value", {"link": link, "field": "title"})
-    assert (await chats.get_conversation(uow, STRANGER, STRANGER)).data == {"link": link, "field": "title"}
-    await chats.end_conversation(uow, STRANGER, STRANGER)
-    assert await chats.get_conversation(uow, STRANGER, STRANGER) is None
-    updated = await service.update_event(uow, link, here, title="Unlocked edit")
-    assert updated.title == "Unlocked edit"
-    with pytest.raises(NotAllowed):
-        await service.update_event(
-            uow, link, Credentials(user_id=STRANGER, chat_id=-100123), title="Elsewhere"
-        )
-    with pytest.raises(NotAllowed):
-        await service.can_manage(uow, link, Credentials(user_id=9, chat_id=STRANGER))
+    assert await flows.get_flow(uow, 1, CREATOR) is None
+    await flows.save_flow(uow, 1, CREATOR, "title", {}, now=now)
+    await flows.save_flow(uow, 1, CREATOR, "when", {"title": "Pizza"}, now=now)
+    state = await flows.get_flow(uow, 1, CREATOR, now=now)
+    assert state == flows.FlowState("when", {"title": "Pizza"})
+    assert await flows.get_flow(uow, 1, CREATOR, now=now + flows.FLOW_TTL) is None
+    assert await flows.end_flow(uow, 1, CREATOR)
+    assert await flows.get_flow(uow, 1, CREATOR, now=now) is None
+    assert not await flows.end_flow(uow, 1, CREATOR)
 
 
 async def test_the_same_request_twice_creates_one_event(uow):
@@ -410,13 +457,13 @@ async def test_a_repeated_create_posts_its_card_only_when_nobody_has_or_is_about
     created = await create(uow, origin="-100123:50", now=now)
     link = created.event.link_id
     # The first delivery is still posting (its lease runs): wait.
-    waiting = await sharing.claim_publication(uow, link, -100123, now=now + timedelta(seconds=1))
+    waiting = await cards.claim_publication(uow, link, -100123, now=now + timedelta(seconds=1))
     assert not waiting.post and 8 < waiting.wait <= 9
     # It died without posting: after the lease, this caller posts, and holds the lease itself.
     later = now + service.PUBLISH_LEASE + timedelta(seconds=1)
-    assert (await sharing.claim_publication(uow, link, -100123, now=later)).post
-    assert not (await sharing.claim_publication(uow, link, -100123, now=later)).post
-    await sharing.record_card(uow, link, chat_id=-100123, message_id=9)
-    done = await sharing.claim_publication(uow, link, -100123, now=later + service.PUBLISH_LEASE * 2)
+    assert (await cards.claim_publication(uow, link, -100123, now=later)).post
+    assert not (await cards.claim_publication(uow, link, -100123, now=later)).post
+    await cards.record_card(uow, link, chat_id=-100123, message_id=9)
+    done = await cards.claim_publication(uow, link, -100123, now=later + service.PUBLISH_LEASE * 2)
     assert (done.post, done.wait) == (False, 0.0)
     assert (await service.get_event(uow, link)).sequence == created.event.sequence

@@ -1,7 +1,15 @@
 import pytest
 
+from bot.texts import describe_error
 from core.errors import InvalidField
 from core.events import clean_description, clean_location, clean_title
+
+
+def refusal(call) -> str:
+    """The sentence a person is shown when ``call`` refuses what they typed."""
+    with pytest.raises(InvalidField) as info:
+        call()
+    return describe_error(info.value)
 
 
 def test_titles_are_trimmed_and_inner_whitespace_collapsed():
@@ -10,14 +18,12 @@ def test_titles_are_trimmed_and_inner_whitespace_collapsed():
 
 @pytest.mark.parametrize("title", ["", "   ", None])
 def test_an_empty_title_is_refused(title):
-    with pytest.raises(InvalidField, match="Title: it can't be empty"):
-        clean_title(title)
+    assert "Title: it can't be empty" in refusal(lambda: clean_title(title))
 
 
 def test_title_length_limits_are_200_characters_after_trimming():
     assert clean_title(" " + "x" * 200 + " ") == "x" * 200
-    with pytest.raises(InvalidField, match="limit is 200"):
-        clean_title("x" * 201)
+    assert "limit is 200" in refusal(lambda: clean_title("x" * 201))
 
 
 @pytest.mark.parametrize("text", ["Pizza\x00night", "Pizza\x1bnight", "Pizza\u202enight", "a\nb"])
@@ -29,18 +35,15 @@ def test_control_characters_in_a_title_are_refused(text):
 
 def test_a_description_keeps_its_line_breaks_but_not_nul_bytes():
     assert clean_description("Bring\r\nsnacks\n\tand drinks ") == "Bring\nsnacks\n\tand drinks"
-    with pytest.raises(InvalidField, match="NUL"):
-        clean_description("Bring\x00snacks")
+    assert "NUL" in refusal(lambda: clean_description("Bring\x00snacks"))
 
 
 def test_description_and_location_are_optional_and_bounded():
     assert clean_description("  ") is None
     assert clean_location(None) is None
     assert clean_description("d" * 2000) == "d" * 2000
-    with pytest.raises(InvalidField, match="limit is 2000"):
-        clean_description("d" * 2001)
-    with pytest.raises(InvalidField, match="limit is 200"):
-        clean_location("l" * 201)
+    assert "limit is 2000" in refusal(lambda: clean_description("d" * 2001))
+    assert "limit is 200" in refusal(lambda: clean_location("l" * 201))
 
 
 def test_html_and_emoji_are_kept_as_plain_text():

@@ -1,4 +1,4 @@
-from bot.throttle import FloodGuard
+from bot.flood import FloodGuard
 
 
 def test_the_flood_guard_allows_a_burst_then_warns_once_then_forgives():

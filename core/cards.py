@@ -1,13 +1,15 @@
-"""Where an event's card was posted, so that later changes reach every copy."""
+"""Event cards the bot posted: where each copy is, so that later changes reach every one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.service import PUBLISH_LEASE, current_time, find_event
-from core.storage.direct import CardRecord
+from core import access
+from core.clock import now_or, utcnow
+from core.service import PUBLISH_LEASE
 from core.storage.uow import SqlAlchemyUnitOfWork
+from core.storage.views import CardRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +28,7 @@ async def record_card(
     inline_message_id: str | None = None,
 ) -> None:
     """Remember a message that shows an event's card, so later changes can update it."""
-    await uow.record_card(CardRecord(link_id, chat_id, message_id, inline_message_id, current_time(None)))
+    await uow.record_card(CardRecord(link_id, chat_id, message_id, inline_message_id, utcnow()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +43,9 @@ async def claim_publication(
     uow: SqlAlchemyUnitOfWork, link_id: str, chat_id: int, *, now: datetime | None = None
 ) -> Publication:
     """For a repeated create: post the card only if nobody has, and nobody is about to."""
-    now = current_time(now)
+    now = now_or(now)
     async with uow:
-        event = await find_event(uow, link_id, for_update=True)
+        event = await access.find_event(uow, link_id, for_update=True)
         if any(card.chat_id == chat_id for card in await uow.cards.for_event(event.id)):
             return Publication(post=False)
         if event.publishing_until is not None and event.publishing_until > now:
@@ -54,7 +56,7 @@ async def claim_publication(
 
 
 async def posted_cards(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[CardRef]:
-    """Return every message known to show this event's card."""
+    """Every message known to show this event's card."""
     async with uow.single_statement():
         return [
             CardRef(c.chat_id, c.message_id, c.inline_message_id) for c in await uow.cards.for_link(link_id)

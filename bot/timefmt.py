@@ -1,0 +1,76 @@
+"""Instants, durations and dates as people read them: "Fri 4 Dec 2026, 19:30 CET (Europe/Paris)"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from core.clock import as_utc, now_or
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_when(instant: datetime, tz_name: str) -> str:
+    """``instant`` in the zone, with weekday, date, 24-hour time and zone, so a wrong guess shows at once.
+
+    A naive ``instant`` is UTC.
+    """
+    local = as_utc(instant).astimezone(ZoneInfo(tz_name))
+    abbreviation = local.tzname() or tz_name
+    if abbreviation[0] in "+-":  # zones without a letter abbreviation report "-03"
+        abbreviation = f"UTC{abbreviation}"
+    zone = abbreviation if abbreviation == tz_name else f"{abbreviation} ({tz_name})"
+    return f"{date_text(local)}, {local:%H:%M} {zone}"
+
+
+def date_text(day: date) -> str:
+    """ "Fri 4 Dec 2026"."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def wall_text(wall: datetime) -> str:
+    """A local date and time with no zone, as typed back in an example: "2026-12-05 19:30"."""
+    return f"{wall:%Y-%m-%d %H:%M}"
+
+
+def describe_delta(instant: datetime, now: datetime | None = None) -> str:
+    """How far away ``instant`` is: "in 3 hours", "started 10 minutes ago", "now"; naive means UTC."""
+    seconds = (as_utc(instant) - as_utc(now_or(now))).total_seconds()
+    minutes = int(abs(seconds) / 60 + 0.5)
+    if minutes == 0:
+        return "now"
+    hours = int(minutes / 60 + 0.5)
+    days = int(minutes / 1440 + 0.5)
+    if minutes < 60:
+        span = plural(minutes, "minute")
+    elif hours < 24:
+        span = plural(hours, "hour")
+    else:
+        span = plural(days, "day")
+    return f"in {span}" if seconds > 0 else f"started {span} ago"
+
+
+def describe_seconds(seconds: int) -> str:
+    """ "45 seconds", "2 minutes": a wait, rounded up to what a person would read."""
+    if seconds < 60:
+        return plural(seconds, "second")
+    return plural((seconds + 59) // 60, "minute")
+
+
+def describe_offsets(minutes: tuple[int, ...]) -> str:
+    """ "1 day and 1 hour before the start", or "off"."""
+    if not minutes:
+        return "off"
+    parts = []
+    for total in minutes:
+        days, rest = divmod(total, 1440)
+        hours, mins = divmod(rest, 60)
+        units = [(days, "day"), (hours, "hour"), (mins, "minute")]
+        parts.append(" ".join(plural(n, unit) for n, unit in units if n))
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{joined} before the start"
+
+
+def plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
