@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from core import claims, flows, service
 from core.access import Requester
-from core.errors import ClaimNotFound
+from core.errors import ClaimNotFound, ConcurrentChange
 from tests.integration.actions import edit, set_capacity
 
 ROUNDS = 4
@@ -126,3 +126,56 @@ async def test_the_same_request_handled_by_two_processes_at_once_creates_one_eve
     )
     assert len({r.event.link_id for r in results}) == 1
     assert sum(not r.repeated for r in results) == 1
+
+
+async def test_two_code_replacements_at_once_show_one_code_and_it_is_the_one_that_works(
+    committing_uow_factory,
+):
+    """Issue 10.12: two /newcode on two processes sent two codes, and the last one shown did not work."""
+    created = await service.create_event(
+        committing_uow_factory(),
+        title="Rotation race",
+        when=datetime.now(UTC) + timedelta(days=2),
+        timezone="UTC",
+        creator_user_id=CREATOR,
+        rounds=ROUNDS,
+    )
+    link = created.event.link_id
+    results = await asyncio.gather(
+        *(
+            service.rotate_code(committing_uow_factory(), link, Requester(CREATOR), rounds=ROUNDS)
+            for _ in range(2)
+        ),
+        return_exceptions=True,
+    )
+    shown = [r.secret_code for r in results if isinstance(r, service.NewCode)]
+    assert len(shown) == 1
+    assert sum(isinstance(r, ConcurrentChange) for r in results) == 1
+    holder = Requester(2002, private=True)
+    assert (
+        await edit(committing_uow_factory(), link, holder, "title", "Works", code=shown[0])
+    ).title == "Works"
+
+
+async def test_one_reminder_recorded_for_one_chat_twice_at_once_goes_out_once(committing_uow_factory):
+    """Issue 10.12: two deliveries recorded at once raised IntegrityError and aborted the rest of a batch."""
+    from core import reminders
+
+    created = await service.create_event(
+        committing_uow_factory(),
+        title="Reminder race",
+        when=datetime.now(UTC) + timedelta(days=2),
+        timezone="UTC",
+        creator_user_id=CREATOR,
+        rounds=ROUNDS,
+    )
+    [due] = await reminders.claim_due(
+        committing_uow_factory(), now=datetime.now(UTC) + timedelta(days=1, hours=1)
+    )
+    assert due.event.link_id == created.event.link_id
+    for _ in range(5):
+        chat = -(10**12) - _
+        fresh = await asyncio.gather(
+            *(reminders.start_delivery(committing_uow_factory(), due.reminder_id, chat) for _ in range(3))
+        )
+        assert sorted(fresh) == [False, False, True]

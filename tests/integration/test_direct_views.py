@@ -176,9 +176,7 @@ async def test_without_its_server_a_view_and_a_card_record_say_the_database_is_u
         with pytest.raises(DatabaseUnavailable):
             await service.view_event(SqlAlchemyUnitOfWork(factory, None, down), link)
         with pytest.raises(DatabaseUnavailable):
-            await cards.record_card(
-                SqlAlchemyUnitOfWork(factory, None, down), link, chat_id=-1, message_id=1
-            )
+            await cards.record_card(SqlAlchemyUnitOfWork(factory, None, down), link, chat_id=-1, message_id=1)
     finally:
         await down.close()
         await nowhere.dispose()

@@ -34,6 +34,10 @@ GROUP_ANONYMOUS_BOT: JsonDict = {
     "first_name": "Group",
     "username": "GroupAnonymousBot",
 }
+# Placeholders Telegram puts in "from" when a member posts as a channel, and on automatic forwards
+# from a group's linked channel.
+CHANNEL_BOT: JsonDict = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+TELEGRAM_SERVICE: JsonDict = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
@@ -595,6 +599,26 @@ class FakeTelegram:
             body["author_signature"] = author_signature
         body.update(self._text_body(text, None))
         stored = self._store(target, body, sender=GROUP_ANONYMOUS_BOT)
+        if self._bot_receives(target, stored.data):
+            self._enqueue("message", stored.data)
+        return copy.deepcopy(stored.data)
+
+    def member_sends_as_channel(self, channel: ChatRef, group: ChatRef, text: str) -> JsonDict:
+        """A member posts ``text`` in ``group`` as ``channel`` (from Channel_Bot, sender_chat = the channel)."""
+        return self._posted_as(channel, group, text, CHANNEL_BOT, {})
+
+    def linked_channel_forwards(self, channel: ChatRef, group: ChatRef, text: str) -> JsonDict:
+        """A post of ``channel`` is forwarded automatically into its linked discussion ``group``."""
+        return self._posted_as(channel, group, text, TELEGRAM_SERVICE, {"is_automatic_forward": True})
+
+    def _posted_as(
+        self, channel: ChatRef, group: ChatRef, text: str, sender: JsonDict, extra: JsonDict
+    ) -> JsonDict:
+        source, target = self._chat(channel), self._chat(group)
+        if source["type"] != "channel" or target["type"] not in ("group", "supergroup"):
+            raise ValueError("a channel posts into a group")
+        body: JsonDict = {"sender_chat": copy.deepcopy(source), **extra, **self._text_body(text, None)}
+        stored = self._store(target, body, sender=sender)
         if self._bot_receives(target, stored.data):
             self._enqueue("message", stored.data)
         return copy.deepcopy(stored.data)
