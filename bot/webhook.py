@@ -14,7 +14,7 @@ import signal
 
 from aiohttp import web
 from sqlalchemy import text
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import Application
 
 from bot.context import BotData
@@ -32,14 +32,16 @@ SHUTDOWN_TIMEOUT = 20.0
 def make_web_app(application: Application, secret: str) -> web.Application:  # type: ignore[type-arg]
     """The HTTP side: one route for updates, one for health."""
 
+    expected = secret.encode()
+
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        # aiohttp decodes header bytes as UTF-8 with surrogateescape: encoding back gives them as sent.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):
+            log.warning("webhook: refused a request from %s without the right secret", request.remote)
             return web.Response(status=403, text="forbidden")
-        try:
-            payload = await request.json()
-            update = Update.de_json(payload, application.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+        update = parse_update(await request.read(), application.bot)
+        if update is None:
             return web.Response(status=400, text="not an update")
         await application.process_update(update)
         return web.Response(text="ok")
@@ -56,6 +58,21 @@ def make_web_app(application: Application, secret: str) -> web.Application:  # t
     web_app.router.add_post(WEBHOOK_PATH, receive)
     web_app.router.add_get(HEALTH_PATH, health)
     return web_app
+
+
+def parse_update(body: bytes, bot: Bot) -> Update | None:
+    """The Update in a webhook body, or None (and one log line) when the body is not one."""
+    try:
+        payload = json.loads(body)
+        update = Update.de_json(payload, bot) if isinstance(payload, dict) else None
+    # Only Telegram holds the secret, but a malformed field makes python-telegram-bot raise almost
+    # anything (AttributeError, TypeError, OverflowError, RecursionError, ...): all mean "not an update".
+    except Exception as exc:
+        log.warning("webhook: refused a body that is not an update (%s)", type(exc).__name__)
+        return None
+    if update is None:
+        log.warning("webhook: refused a body that is not an update (a JSON %s)", type(payload).__name__)
+    return update
 
 
 async def database_answers(data: BotData) -> bool:
