@@ -1,7 +1,8 @@
 """Webhook mode: an aiohttp server that takes Telegram's POSTs, checks their secret, and reports health.
 
-Each update is handled before the POST is answered. Telegram then retries only what failed, and a
-graceful stop (SIGTERM) finishes the updates in flight before the process exits.
+Each update is handled before the POST is answered, and answered 200 even when handling failed: the
+error handler has told the user by then, and a retry by Telegram would repeat what they resend. A
+graceful stop (SIGTERM) finishes the updates in flight, so each gets its answer, before the process exits.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.webhook import HEALTH_PATH, SECRET_HEADER, WEBHOOK_PATH, make_web_app
-from core.storage.engine import make_engine
+from core.storage.engine import make_engine, make_session_factory
 from tests.bot.conftest import BotHarness
 
 SECRET = "s3cret-Webhook-token_0123456789"
@@ -113,6 +113,28 @@ async def test_a_body_that_is_not_an_update_is_refused_with_400(
         assert no_tracebacks_in(caplog)
     finally:
         await client.close()
+
+
+async def test_an_update_that_fails_for_a_database_outage_is_acknowledged_and_the_user_told(
+    harness: BotHarness, alice, group
+):
+    """200, so Telegram does not retry: the user was told to try again, and a late retry could double it."""
+    client = await client_for(harness)
+    data = harness.app.bot_data
+    working = data.session_factory
+    broken = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # nothing listens there
+    data.session_factory = make_session_factory(broken)
+    try:
+        harness.fake.user_sends(alice, group, "/newevent 2031-12-05 19:30 | During the outage")
+        [raw] = harness.fake.take_updates()
+        answer = await client.post(WEBHOOK_PATH, json=raw, headers={SECRET_HEADER: SECRET})
+        assert answer.status == 200
+        assert "try again in a minute" in harness.last(group)["text"]
+    finally:
+        await client.close()
+        await broken.dispose()
+        data.session_factory = working
+    assert not any("During the outage" in text for text in harness.said(group))
 
 
 async def test_health_reports_whether_the_database_answers(harness: BotHarness, tmp_path):
