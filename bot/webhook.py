@@ -18,6 +18,7 @@ from sqlalchemy import text
 from telegram import Bot, Update
 from telegram.ext import Application
 
+from bot.app import StartupError, one_line
 from bot.context import BotData
 
 log = logging.getLogger(__name__)
@@ -96,26 +97,33 @@ async def run_webhook(application: Application, *, url: str, secret: str, listen
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.bot.set_webhook(
-        url=url.rstrip("/") + WEBHOOK_PATH, secret_token=secret, allowed_updates=Update.ALL_TYPES
-    )
-    await application.start()
-    runner = web.AppRunner(
-        make_web_app(application, secret), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
-    )
-    await runner.setup()
-    await web.TCPSite(runner, listen, port).start()
-    log.info("webhook mode: listening on %s:%s", listen, port)
     try:
-        await stop.wait()
-        log.info("stopping: finishing updates in flight")
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.bot.set_webhook(
+            url=url.rstrip("/") + WEBHOOK_PATH, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        runner = web.AppRunner(
+            make_web_app(application, secret), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+        )
+        try:
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, listen, port).start()
+            except OSError as exc:
+                raise StartupError(
+                    f"cannot listen on {listen}:{port} (LISTEN, PORT): {one_line(exc)}"
+                ) from exc
+            log.info("webhook mode: listening on %s:%s", listen, port)
+            await stop.wait()
+            log.info("stopping: finishing updates in flight")
+        finally:
+            await runner.cleanup()  # stops accepting, then waits for handlers still running
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
     finally:
-        await runner.cleanup()  # stops accepting, then waits for handlers still running
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
