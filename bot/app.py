@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
@@ -20,6 +21,11 @@ from core.storage.engine import make_autocommit_factory, make_engine, make_sessi
 from core.storage.migrate import migrate
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """A start-up failure an operator can fix; the message says what and where, in one line."""
+
 
 # Views read and record cards in batches (core/storage/direct.py): one batch of each kind in flight
 # at a time is plenty (a batch of 100 takes a few ms), and keeps each process's connections few.
@@ -110,6 +116,7 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     data.engine = make_engine(data.settings.database_url, pool_size=data.settings.database_pool_size)
     data.session_factory = make_session_factory(data.engine)
     data.autocommit_factory = make_autocommit_factory(data.engine)
+    await _reach_database(data.engine)
     await migrate(data.engine)
     data.direct_views = await open_direct_views(data.engine, pool_size=VIEW_CONNECTIONS)
     # dateparser loads its language data lazily; do it now, not on the first user's message.
@@ -120,6 +127,24 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     if application.job_queue is not None:
         application.job_queue.run_repeating(_remind, interval=data.settings.reminder_poll_seconds, first=1)
     log.info("bot @%s ready", data.bot_username)
+
+
+async def _reach_database(engine: AsyncEngine) -> None:
+    """Connect once, so that a database out of reach stops start-up with one line saying where."""
+    try:
+        async with engine.connect():
+            pass
+    # Refused, unknown host, wrong password, no such database, a time-out: the operator's to fix.
+    except Exception as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise StartupError(f"cannot reach the database at {where} (DATABASE_URL): {one_line(exc)}") from exc
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's type and the first line of its message (a driver's own, under SQLAlchemy's)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
 
 
 def _tune_gc() -> tuple[int, int, int]:

@@ -1,7 +1,8 @@
 """Webhook mode: an aiohttp server that takes Telegram's POSTs, checks their secret, and reports health.
 
-Each update is handled before the POST is answered. Telegram then retries only what failed, and a
-graceful stop (SIGTERM) finishes the updates in flight before the process exits.
+Each update is handled before the POST is answered, and answered 200 even when handling failed: the
+error handler has told the user by then, and a retry by Telegram would repeat what they resend. A
+graceful stop (SIGTERM) finishes the updates in flight, so each gets its answer, before the process exits.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import signal
 
 from aiohttp import web
 from sqlalchemy import text
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import Application
 
+from bot.app import StartupError, one_line
 from bot.context import BotData
 
 log = logging.getLogger(__name__)
@@ -32,14 +34,16 @@ SHUTDOWN_TIMEOUT = 20.0
 def make_web_app(application: Application, secret: str) -> web.Application:  # type: ignore[type-arg]
     """The HTTP side: one route for updates, one for health."""
 
+    expected = secret.encode()
+
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        # aiohttp decodes header bytes as UTF-8 with surrogateescape: encoding back gives them as sent.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):
+            log.warning("webhook: refused a request from %s without the right secret", request.remote)
             return web.Response(status=403, text="forbidden")
-        try:
-            payload = await request.json()
-            update = Update.de_json(payload, application.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+        update = parse_update(await request.read(), application.bot)
+        if update is None:
             return web.Response(status=400, text="not an update")
         await application.process_update(update)
         return web.Response(text="ok")
@@ -56,6 +60,21 @@ def make_web_app(application: Application, secret: str) -> web.Application:  # t
     web_app.router.add_post(WEBHOOK_PATH, receive)
     web_app.router.add_get(HEALTH_PATH, health)
     return web_app
+
+
+def parse_update(body: bytes, bot: Bot) -> Update | None:
+    """The Update in a webhook body, or None (and one log line) when the body is not one."""
+    try:
+        payload = json.loads(body)
+        update = Update.de_json(payload, bot) if isinstance(payload, dict) else None
+    # Only Telegram holds the secret, but a malformed field makes python-telegram-bot raise almost
+    # anything (AttributeError, TypeError, OverflowError, RecursionError, ...): all mean "not an update".
+    except Exception as exc:
+        log.warning("webhook: refused a body that is not an update (%s)", type(exc).__name__)
+        return None
+    if update is None:
+        log.warning("webhook: refused a body that is not an update (a JSON %s)", type(payload).__name__)
+    return update
 
 
 async def database_answers(data: BotData) -> bool:
@@ -78,26 +97,33 @@ async def run_webhook(application: Application, *, url: str, secret: str, listen
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.bot.set_webhook(
-        url=url.rstrip("/") + WEBHOOK_PATH, secret_token=secret, allowed_updates=Update.ALL_TYPES
-    )
-    await application.start()
-    runner = web.AppRunner(
-        make_web_app(application, secret), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
-    )
-    await runner.setup()
-    await web.TCPSite(runner, listen, port).start()
-    log.info("webhook mode: listening on %s:%s", listen, port)
     try:
-        await stop.wait()
-        log.info("stopping: finishing updates in flight")
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.bot.set_webhook(
+            url=url.rstrip("/") + WEBHOOK_PATH, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        runner = web.AppRunner(
+            make_web_app(application, secret), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+        )
+        try:
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, listen, port).start()
+            except OSError as exc:
+                raise StartupError(
+                    f"cannot listen on {listen}:{port} (LISTEN, PORT): {one_line(exc)}"
+                ) from exc
+            log.info("webhook mode: listening on %s:%s", listen, port)
+            await stop.wait()
+            log.info("stopping: finishing updates in flight")
+        finally:
+            await runner.cleanup()  # stops accepting, then waits for handlers still running
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
     finally:
-        await runner.cleanup()  # stops accepting, then waits for handlers still running
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)

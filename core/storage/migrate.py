@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import ConfigError, load_settings
 from core.storage.engine import make_engine
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Any constant works; it only has to be the same in every bot process sharing the database.
@@ -43,15 +46,31 @@ def _run(connection: Connection, action: str, revision: str) -> None:
 async def migrate(engine: AsyncEngine, action: str = "upgrade", revision: str = "head") -> None:
     """Run one Alembic action on ``engine``; concurrent bot processes take turns on PostgreSQL."""
     async with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        if engine.dialect.name != "postgresql":
+            await connection.run_sync(_run, action, revision)
+            await connection.commit()
+            return
+        await connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
         try:
             await connection.run_sync(_run, action, revision)
             await connection.commit()
         finally:
-            if engine.dialect.name == "postgresql":
-                await connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
-                await connection.commit()
+            await _unlock(connection)
+
+
+async def _unlock(connection: AsyncConnection) -> None:
+    """Release the migration lock, which outlives transactions: it belongs to the connection."""
+    try:
+        # After a failed migration the transaction is aborted and would refuse the unlock.
+        await connection.rollback()
+        await connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        await connection.commit()
+    except Exception as exc:  # the migration's own error, if any, is the one to report
+        log.warning(
+            "could not release the migration lock (%s); closing its connection instead", type(exc).__name__
+        )
+        # The server drops a closed session's locks; back in the pool, this one would keep it.
+        await connection.invalidate()
 
 
 async def _main(action: str, revision: str) -> None:

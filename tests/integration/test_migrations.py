@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.storage.engine import make_engine
@@ -77,4 +78,23 @@ async def test_two_processes_migrating_at_once_do_not_collide(empty_engine):
         await asyncio.gather(migrate(empty_engine), migrate(second))
     finally:
         await second.dispose()
+    assert APP_TABLES <= await _tables(empty_engine)
+
+
+@pytest.mark.parametrize("empty_engine", ["postgres"], indirect=True)
+async def test_a_failed_migration_reports_its_own_error_and_lets_the_next_one_run(empty_engine):
+    async with empty_engine.begin() as conn:  # a table in the first migration's way
+        await conn.execute(text("CREATE TABLE chat_settings (chat_id bigint)"))
+
+    with pytest.raises(ProgrammingError, match='relation "chat_settings" already exists'):
+        await migrate(empty_engine)
+
+    async with empty_engine.begin() as conn:
+        await conn.execute(text("DROP TABLE chat_settings"))
+    # Another process takes the lock, though this one is still running with its pool open.
+    other = make_engine(empty_engine.url.render_as_string(hide_password=False))
+    try:
+        await asyncio.wait_for(migrate(other), timeout=10)
+    finally:
+        await other.dispose()
     assert APP_TABLES <= await _tables(empty_engine)
