@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -87,6 +88,9 @@ class Event(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     # Minutes before the start, comma-separated ("1440,60"); empty means no reminders.
     reminder_minutes: Mapped[str] = mapped_column(String(64), default="1440,60", server_default="1440,60")
+    # Bumped by every change a card shows (an edit, a cancellation, an answer). Each posted card records
+    # the version it shows, so any process can tell which copies are out of date.
+    card_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cards: Mapped[list[PostedCard]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
@@ -104,6 +108,9 @@ class PostedCard(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     inline_message_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The event's card_version this message shows, and how many edits of it failed in a row.
+    shown_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="cards")
 
@@ -220,3 +227,41 @@ class ReminderDelivery(Base):
         ForeignKey("reminders.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class CardSync(Base):
+    """An event whose posted cards may be out of date: work any bot process can claim.
+
+    Made by the change itself, in its own transaction, so a restart, an outage or a second process loses
+    nothing. A process claims it with a lease, edits the cards, and keeps it until ``due_at`` (the least
+    time between two edits of one card) to fold later changes into one more edit.
+    """
+
+    __tablename__ = "card_syncs"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_card_syncs_due_at", "due_at"),)
+
+
+class SendBudget(Base):
+    """Telegram's per-group flood limit, shared by every bot process: the time (seconds since the epoch)
+    from which the group's budget is whole again (the "theoretical arrival time" of GCRA)."""
+
+    __tablename__ = "send_budgets"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    full_at: Mapped[float] = mapped_column(Float)
+
+
+class BotProcess(Base):
+    """A running bot process, seen recently: how many share the overall sending budget."""
+
+    __tablename__ = "bot_processes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
