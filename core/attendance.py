@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.errors import DomainError, InvalidField
-from core.events import ANSWERS, GOING, WAITING, Attendee, EventView, clean_capacity
+from core.events import ANSWERS, GOING, WAITING, Attendee, EventView, clean_capacity, clean_name
+from core.events import NAME_MAX as NAME_MAX  # the name rules now live in core.events
 from core.service import Credentials, current_time, find_editable_event, find_event, to_view
 from core.storage.models import Event, Rsvp
 from core.storage.uow import SqlAlchemyUnitOfWork
-
-NAME_MAX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +33,7 @@ async def respond(
     if answer not in ANSWERS:
         raise InvalidField("answer", "it must be going, maybe or no.")
     now = current_time(now)
-    name = " ".join(name.split())[:NAME_MAX] or "Someone"
+    name = clean_name(name)
     async with uow:
         # Locking the event serialises answers to it, so two people can't both take the last seat.
         event = await find_event(uow, link_id, for_update=True)
