@@ -5,22 +5,25 @@ from __future__ import annotations
 import logging
 import re
 
-from core.codes import normalise_code
+from core.codes import find_codes
 
 # Bot API URLs carry the token (".../bot123:ABC/sendMessage"); so may any error text that quotes them.
 _TOKEN_RE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}|bot\d+:[^/\s]+")
-# A secret code in any form it is accepted in: any case, grouped by a dash or a space, or not at all.
-# Lookarounds instead of \b, and a code right after an escaped "\n" (a logged repr) is caught too.
-_CODE_RE = re.compile(
-    r"(?:(?<![0-9A-Za-z])|(?<=\\[nrt]))[0-9A-Za-z]{4}([- ]?)[0-9A-Za-z]{4}\1[0-9A-Za-z]{4}(?![0-9A-Za-z])"
-)
+# Logged texts are often reprs or JSON, where a line break or an unusual space is an escape ("\\n", "\\xa0",
+# "\\u00a0"). Codes are looked for in a copy where each escape is blanked to as many spaces, so that every form
+# a code is accepted in (core.codes decides) is found, and found at the same place in the original.
+_ESCAPE_RE = re.compile(r"\\(?:[nrt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})")
 # Claim payloads ("/start c_<token>") hand over a code; the token is a credential until used.
 _CLAIM_RE = re.compile(r"c_[A-Za-z0-9_-]{20,}")
 
 
-def _redact_code(match: re.Match[str]) -> str:
-    # Twelve letters and digits also make up ordinary words; only what could be a code is hidden.
-    return "[code]" if normalise_code(match.group(0)) else match.group(0)
+def _redact_codes(text: str) -> str:
+    unescaped = _ESCAPE_RE.sub(lambda match: " " * len(match.group(0)), text)
+    pieces, kept = [], 0
+    for found in find_codes(unescaped):
+        pieces += [text[kept : found.start], "[code]"]
+        kept = found.end
+    return "".join(pieces) + text[kept:]
 
 
 class RedactSecrets(logging.Filter):
@@ -32,7 +35,7 @@ class RedactSecrets(logging.Filter):
         message = record.getMessage()
         cleaned = _TOKEN_RE.sub("[token]", message)
         cleaned = _CLAIM_RE.sub("c_[claim]", cleaned)
-        cleaned = _CODE_RE.sub(_redact_code, cleaned)
+        cleaned = _redact_codes(cleaned)
         if self.token:
             cleaned = cleaned.replace(self.token, "[token]")
         if cleaned != message:

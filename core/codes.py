@@ -2,10 +2,13 @@
 
 A link id is what friends see in ``https://t.me/<bot>?start=<link>``: 10 characters of ``A-Za-z0-9``
 (about 59.5 bits), far too many to enumerate. A secret code is what lets its holder edit or delete:
-12 characters of Crockford's base32 (60 bits), shown in groups of four. Its alphabet has no I, L, O or U,
+12 characters of Crockford's base32 (59.95 bits), shown in groups of four. Its alphabet has no I, L, O or U,
 and a typed I, L or O is read as 1, 1 or 0, so nothing can be misread or mistyped.
 Only a bcrypt hash of the code is stored; hashing runs in a worker thread so the event loop stays free.
-"""
+
+What counts as a typed code is defined once (``_CODE_SHAPES`` and ``_read``): a private chat accepts exactly
+what the group guard refuses and the logs hide. Look-alikes are part of it, so ``7KQF-9XMP-3WTI`` is refused
+in a group because it would unlock ``7KQF-9XMP-3WT1`` in a private chat."""
 
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ import os
 import re
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 import bcrypt
@@ -30,10 +34,52 @@ _LOOK_ALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
 CODE_LENGTH = CODE_GROUPS * CODE_GROUP_LENGTH
-# Matches a code as people paste it: any case, grouped by dashes or spaces or not at all.
-_CODE_IN_TEXT_RE = re.compile(
-    r"(?<![A-Za-z0-9])([0-9A-Za-z]{4})([- ]?)([0-9A-Za-z]{4})\2([0-9A-Za-z]{4})(?![A-Za-z0-9])"
+
+# A typed character: the alphabet or a look-alike, in any case (so anything but U).
+_CHAR = "[0-9A-TV-Za-tv-z]"
+# Between characters: spaces of any width (not line breaks), dashes of any kind, and the invisible format
+# characters that copying can bring along (soft hyphen, zero-width space, bidi marks, BOM), mixed at will.
+_SPACE = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
+_DASH = r"[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
+_INVISIBLE = r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+_SEPARATOR = f"(?:{_SPACE}|{_DASH}|{_INVISIBLE})+"
+# A code stands alone: not inside a longer word, a hyphenated, dotted or slashed chain (a UUID, a licence key, a
+# domain or file name), a mention or a hashtag.
+_ALONE_BEFORE = r"(?<![\w@#])(?<!\w[-\u2010\u2011./])"
+_ALONE_AFTER = r"(?![\w@])(?![-\u2010\u2011./]\w)"
+# Three shapes: as one word (7KQF9XMP3WTR), as three groups of four (7KQF-9XMP 3WTR), or spelled out with a
+# separator between every character (7-K-Q-F-9-X-M-P-3-W-T-R). Other splits (7KQF9XMP 3WTR) are not taken: in
+# ordinary text, twelve characters across a few words are too often letters and a number ("be there at 5pm").
+_CODE_SHAPES = re.compile(
+    _ALONE_BEFORE
+    + f"(?:{_CHAR}{{12}}"
+    + f"|(?P<groups>{_CHAR}{{4}}{_SEPARATOR}{_CHAR}{{4}}{_SEPARATOR}{_CHAR}{{4}})"
+    + f"|(?P<spelled>{_CHAR}(?:{_SEPARATOR}{_CHAR}){{11}}))"
+    + _ALONE_AFTER
 )
+# A run of groups that goes on past three (an IBAN, a card number) is not a code when the next group holds a digit;
+# a word there ("code 7KQF 9XMP 3WTR") is fine.
+_GROUP_BEFORE = {
+    size: re.compile(rf"(?<![\w@#])([0-9A-Za-z]{{{size}}}){_SEPARATOR}\Z") for size in (1, CODE_GROUP_LENGTH)
+}
+_GROUP_AFTER = {
+    size: re.compile(rf"{_SEPARATOR}([0-9A-Za-z]{{{size}}})(?![\w@])") for size in (1, CODE_GROUP_LENGTH)
+}
+# In ordinary text, the groups of four that mix letters and digits are mostly times and ordinals; such a group
+# is no sign of a code (and new codes never depend on one).
+_TIME_OR_ORDINAL = re.compile(r"[0-9]{2}(?:AM|PM|ST|ND|RD|TH)|[0-9]H[0-9]{2}")
+# The forms the bot itself writes a code in: as handed out, and as stored after normalising.
+_AS_THE_BOT_WRITES_IT = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-?)[0-9A-HJKMNP-TV-Z]{4}\1[0-9A-HJKMNP-TV-Z]{4}")
+_EDGES = re.compile(rf"^(?:\s|{_INVISIBLE})+|(?:\s|{_INVISIBLE})+$")
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCode:
+    """A code in a text: its normalised form and where it stands."""
+
+    code: str
+    start: int
+    end: int
 
 
 def new_link_id() -> str:
@@ -48,29 +94,86 @@ def is_link_id(text: str) -> bool:
 
 def new_secret_code() -> str:
     """Return a fresh secret code, grouped for reading: ``7KQF-9XMP-3WTR``."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return "-".join(raw[i : i + CODE_GROUP_LENGTH] for i in range(0, CODE_LENGTH, CODE_GROUP_LENGTH))
+    while True:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        # A code is told from ordinary words and numbers by a group of four that mixes letters and digits
+        # (_mixes). So that this holds however the code is typed, one group must mix a letter with
+        # a digit that has no look-alike (2-9), and not read as a time (10AM, 7H30). About 3.5% of draws
+        # have no such group (all letters, all digits, groups that are one or the other, ...) and are drawn
+        # again: that keeps 96.5% of the 32^12 codes, 59.95 bits instead of 60.
+        if any(_mixes(group, "23456789") for group in _groups(raw)):
+            return "-".join(_groups(raw))
+
+
+def _groups(typed: str) -> list[str]:
+    return [typed[i : i + CODE_GROUP_LENGTH] for i in range(0, CODE_LENGTH, CODE_GROUP_LENGTH)]
+
+
+def _mixes(group: str, digits: str = string.digits) -> bool:
+    """Tell whether a group of four mixes letters and ``digits`` as a code does, and unlike a time or ordinal."""
+    return (
+        any(ch in digits for ch in group)
+        and any(ch.isalpha() for ch in group)
+        and not _TIME_OR_ORDINAL.fullmatch(group.upper())
+    )
+
+
+def _read(written: str) -> str | None:
+    """Return the normalised code a shape-matching text stands for, or None if it is not one."""
+    typed = "".join(ch for ch in written if ch.isascii() and ch.isalnum())
+    # Codes made before every code had such a group (1.3% of them have none, ABCD-EFGH-JKMN) are still taken
+    # in the form the bot gave them out in, so their holders are not locked out.
+    if any(_mixes(group) for group in _groups(typed)) or (
+        _AS_THE_BOT_WRITES_IT.fullmatch(written) and not typed.isdigit()
+    ):
+        return typed.upper().translate(_LOOK_ALIKES)
+    return None
 
 
 def normalise_code(text: str) -> str | None:
-    """Return the canonical form of a typed code (any case, with or without dashes), or None."""
-    compact = re.sub(r"[\s\-]", "", text).upper().translate(_LOOK_ALIKES)
-    if len(compact) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in compact):
+    """Return the canonical form (``7KQF9XMP3WTR``) of a message that is one typed code, or None.
+
+    Any case, look-alikes, and the three groups of four joined, or split by spaces, dashes or both (or a
+    separator between every character); but not split anywhere else.
+    """
+    written = _EDGES.sub("", text)
+    match = _CODE_SHAPES.fullmatch(written)
+    return _read(written) if match else None
+
+
+def _continues(text: str, match: re.Match[str]) -> bool:
+    size = CODE_GROUP_LENGTH if match["groups"] else 1 if match["spelled"] else 0
+    if not size:
+        return False
+    before = _GROUP_BEFORE[size].search(text, max(0, match.start() - 64), match.start())
+    after = _GROUP_AFTER[size].match(text, match.end())
+    return any(group and any(ch.isdigit() for ch in group[1]) for group in (before, after))
+
+
+def code_at(text: str, position: int) -> FoundCode | None:
+    """Return the code that starts exactly at ``position`` in ``text``, read in its context, or None."""
+    match = _CODE_SHAPES.match(text, position)
+    if match is None or _continues(text, match):
         return None
-    return compact
+    code = _read(match.group(0))
+    return FoundCode(code, match.start(), match.end()) if code else None
+
+
+def find_codes(text: str) -> Iterator[FoundCode]:
+    """Yield every secret code in ``text``, normalised, from left to right."""
+    position = 0
+    while match := _CODE_SHAPES.search(text, position):
+        found = code_at(text, match.start())
+        if found:
+            yield found
+            position = found.end
+        else:
+            position = match.start() + 1
 
 
 def find_secret_code(text: str) -> str | None:
-    """Return the first thing in ``text`` that is shaped like a secret code, normalised."""
-    for match in _CODE_IN_TEXT_RE.finditer(text):
-        first, separator, second, third = match.groups()
-        code = normalise_code(first + second + third)
-        # Ordinary words normalise too ("Celebrations", "Team sync with"), so a candidate must contain a
-        # digit, unless it is exactly the form the bot hands out: upper case, grouped by dashes.
-        exact = separator == "-" and (first + second + third).isupper()
-        if code and (exact or any(ch.isdigit() for ch in first + second + third)):
-            return code
-    return None
+    """Return the first secret code in ``text``, normalised, or None."""
+    return next((found.code for found in find_codes(text)), None)
 
 
 def _hash_sync(code: str, rounds: int) -> str:

@@ -13,6 +13,7 @@ from core.errors import InvalidField
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 LOCATION_MAX = 200
+NAME_MAX = 64
 
 # Cc (controls: NUL, ESC, ...), Cf minus the joiners emoji need, Cs and Co never belong in event text.
 _ALLOWED_FORMAT_CHARS = {"\u200d", "\u200c", "\ufe0f"}
@@ -68,12 +69,15 @@ def clean_location(value: str | None) -> str | None:
     return clean_text("location", value, max_length=LOCATION_MAX, required=False, multiline=False)
 
 
-NAME_MAX = 64
+def clean_name(value: str) -> str:
+    """Make a person's display name safe to show on a card: one line, no control or format characters.
 
-
-def clean_name(name: str) -> str:
-    """A person's display name as cards show it: one line, bounded; "" when nothing is left."""
-    return " ".join(name.split())[:NAME_MAX]
+    A name comes from Telegram and cannot be refused as a title is, so what a title would be refused for is
+    dropped instead: a right-to-left override (U+202E) in it would turn the rest of the card line around.
+    The joiners emoji are built with stay. "" when nothing is left (cards then say "Someone").
+    """
+    shown = "".join(ch for ch in value if ch.isspace() or _bad_character(ch, allow_newlines=False) is None)
+    return " ".join(shown.split())[:NAME_MAX].rstrip()
 
 
 GOING, MAYBE, NO, WAITING = "going", "maybe", "no", "waiting"

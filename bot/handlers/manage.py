@@ -19,14 +19,12 @@ def _split_link_and_code(args: str) -> tuple[str | None, str | None, str]:
     """Read ``LINK [CODE] [rest]``: the link, a secret code if one follows it, and the rest."""
     first, _, rest = args.partition(" ")
     link = extract_link(first)
-    rest = rest.strip()
-    code = codes.find_secret_code(rest[:16]) if rest else None
-    if code is not None:
-        grouped = rest.split(" ", 3)
-        # A code may be typed as one word (ABCD-EFGH-JKMN) or three (ABCD EFGH JKMN).
-        used = 1 if codes.normalise_code(grouped[0]) else 3
-        rest = " ".join(grouped[used:]).strip()
-    return link, code, rest
+    # The code is read where it stands in the whole text, by the rules the group guard reads that text with,
+    # so a code taken here is one the guard refuses in a group before any command sees it.
+    found = codes.code_at(args, len(args) - len(rest.lstrip())) if rest.strip() else None
+    if found is None:
+        return link, None, rest.strip()
+    return link, found.code, args[found.end :].strip()
 
 
 def _is_creator(update: Update, event: EventView) -> bool:

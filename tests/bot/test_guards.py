@@ -7,8 +7,24 @@ import logging
 from telegram.ext import CommandHandler
 
 from bot import texts
+from core import service
 from tests.bot.conftest import BotHarness
 from tests.bot.test_view import make_event
+
+
+def as_stored(harness: BotHarness, chat: dict, sent: dict) -> dict:
+    """A message someone sent, as the chat now holds it (deleted or not)."""
+    everything = harness.fake.messages_in(chat, include_deleted=True, include_user_messages=True)
+    return next(m for m in everything if m["message_id"] == sent["message_id"])
+
+
+async def wrong_code_counts(harness: BotHarness, link: str, user: dict) -> list[int]:
+    """The wrong-code attempts recorded against the event, for ``user`` and for everyone."""
+    async with harness.app.bot_data.uow() as uow:
+        event = await uow.events.get_by_link(link)
+        assert event is not None
+        rows = [await uow.attempts.get(event.id, key) for key in (user["id"], service.ANY_USER)]
+        return [row.failures if row else 0 for row in rows]
 
 
 async def test_commands_addressed_to_another_bot_are_ignored(harness: BotHarness, alice, group):
@@ -54,6 +70,62 @@ async def test_a_code_in_a_group_is_refused_even_when_the_bot_cannot_delete(
     await harness.send(alice, group, "my code is 7kqf 9xmp 3wtr")
     warning = harness.last(group)["text"]
     assert "looks like a secret code" in warning and "deleted" not in warning
+
+
+async def test_a_code_in_any_form_a_private_chat_accepts_is_deleted_in_a_group(
+    harness: BotHarness, alice, group
+):
+    for typed in [
+        "7KQF-9XMP 3WTR",
+        "7kqf\u00a09xmp\u00a03wtr",
+        "7KQF\u202f9XMP\u202f3WTR",
+        "7KQF  9XMP  3WTR",
+        "7-K-Q-F-9-X-M-P-3-W-T-R",
+        "7kqf-9xmp-3wtr",
+        "KOQF\u20139XMP\u20133WIR",
+    ]:
+        sent = await harness.send(alice, group, f"here it is: {typed}")
+        assert as_stored(harness, group, sent).get("deleted"), typed
+        assert "looks like a secret code" in harness.last(group)["text"], typed
+
+
+async def test_phone_numbers_ibans_and_times_pass_a_group_untouched(harness: BotHarness, alice, group):
+    sent = [
+        await harness.send(alice, group, text)
+        for text in [
+            "Call me: 0176 1234 5678",
+            "Call 0176 1234 5678 after 6",
+            "IBAN DE89 3704 0044 0532 0130 00",
+            "GB29 NWBK 6016 1331 9268 19, thanks!",
+            "FedEx tracking 7489 1234 5678",
+            "Open from 10am till 11pm",
+        ]
+    ]
+    assert not any(as_stored(harness, group, message).get("deleted") for message in sent)
+    assert harness.said(group) == []
+
+
+async def test_an_event_whose_place_holds_a_phone_number_is_created(harness: BotHarness, alice, group):
+    await harness.send(
+        alice, group, "/newevent 2031-12-05 19:30 | Pizza night | Mario's, call 0176 1234 5678"
+    )
+    assert "Mario's, call 0176 1234 5678" in harness.card_in(group)["text"]
+
+
+async def test_a_code_sent_with_a_command_in_a_group_never_touches_the_attempt_counters(
+    harness: BotHarness, alice, bob, group
+):
+    link = await make_event(harness, alice, group)
+    for text in [
+        f"/editevent {link} abc 7KQF9XMP3WTRzz def title Hijacked",
+        f"/editevent {link} 7kqf\u00a09xmp 3wtr title Hijacked",
+        f"/reminders {link} 7-K-Q-F-9-X-M-P-3-W-T-R 5m",
+        f"/deleteevent {link} 7KQF-9XMP 3WTR",
+    ]:
+        await harness.send(bob, group, text)
+    assert await wrong_code_counts(harness, link, bob) == [0, 0]
+    await harness.send(bob, bob, f"/event {link}")
+    assert "Hijacked" not in harness.last(bob)["text"]
 
 
 async def test_an_unexpected_error_gets_an_apology_and_no_traceback(harness: BotHarness, alice, caplog):

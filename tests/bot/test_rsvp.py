@@ -33,6 +33,18 @@ async def test_a_tap_records_the_answer_and_every_copy_of_the_card_shows_it(
     assert len(harness.fake.callback_answers) == 3  # every tap answered
 
 
+async def test_a_name_with_a_right_to_left_override_cannot_turn_the_card_around(
+    harness: BotHarness, alice, group
+):
+    await make_event(harness, alice, group)
+    card = harness.card_in(group)
+    eve = harness.fake.add_user("Eve\u202eevil")
+    await harness.tap(eve, card, rsvp_data(harness, card, "Going"))
+    text = harness.card_in(group)["text"]
+    assert "✅ Going (1): Eveevil" in text
+    assert "\u202e" not in text
+
+
 async def test_big_events_collapse_names_into_counts_and_stay_within_limits(
     harness: BotHarness, alice, group
 ):

@@ -1,8 +1,8 @@
 import pytest
 
-from bot.texts import describe_error
+from bot.texts import _names, describe_error
 from core.errors import InvalidField
-from core.events import clean_description, clean_location, clean_title
+from core.events import NAME_MAX, clean_description, clean_location, clean_name, clean_title
 
 
 def refusal(call) -> str:
@@ -48,3 +48,33 @@ def test_description_and_location_are_optional_and_bounded():
 
 def test_html_and_emoji_are_kept_as_plain_text():
     assert clean_title("<b>Party</b> 🎉👨‍👩‍👧") == "<b>Party</b> 🎉👨‍👩‍👧"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Eve\u202eevil", "Eveevil"),  # right-to-left override
+        ("\u2067Eve\u2069 \u200fMallory\u200e", "Eve Mallory"),  # isolates and marks
+        ("Ali\u061c Baba\u202a", "Ali Baba"),
+        ("Bob\x00\x1b[31m", "Bob[31m"),
+        ("Zoe\u200b\ufeff", "Zoe"),
+        ("  Ann\n\t Lee  ", "Ann Lee"),
+    ],
+)
+def test_control_and_bidi_characters_are_dropped_from_names(name, shown):
+    assert clean_name(name) == shown
+
+
+def test_names_keep_the_joiners_emoji_are_made_of():
+    family, heart = "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\u2764\ufe0f"
+    assert clean_name(f"Sam {family} {heart}") == f"Sam {family} {heart}"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u202e", "\u2066\u2069\u200e"])
+def test_a_name_left_empty_is_empty_and_cards_call_it_someone(name):
+    assert clean_name(name) == ""
+    assert _names([clean_name(name)]) == "Someone"
+
+
+def test_a_long_name_is_cut_without_a_trailing_space():
+    assert clean_name("x" * (NAME_MAX - 1) + " yz") == "x" * (NAME_MAX - 1)

@@ -1,3 +1,4 @@
+import json
 import logging
 
 from bot.logs import RedactSecrets
@@ -19,6 +20,18 @@ def test_tokens_are_redacted_wherever_they_appear():
 def test_codes_are_redacted_in_every_form_they_are_accepted_in():
     for code in ["FJXG-TMVH-X6QP", "fjxg tmvh x6qp", "FJXGTMVHX6QP", "7kqf-9xmp-3wtr"]:
         assert code not in redact("{'text': 'Secret code:\\n\\n%s\\n\\nWith it'}", code), code
+
+
+def test_codes_are_redacted_in_the_new_forms_and_behind_escaped_separators():
+    for code in [
+        "7KQF-9XMP 3WTR",
+        "7KQF  9XMP  3WTR",
+        "7-K-Q-F-9-X-M-P-3-W-T-R",
+        "7KQF\u00a09XMP\u00a03WTR",
+        "KOQF\u20139XMP\u20133WIR",
+    ]:
+        for logged in (code, repr(code), json.dumps({"text": code})):
+            assert "9XMP" not in redact("payload %s", logged), logged
 
 
 def test_claim_payloads_are_redacted_and_ordinary_text_is_kept():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import keyboards
@@ -101,3 +101,26 @@ def test_the_command_parsers_never_crash(text):
     assert (
         codes.find_secret_code(text) is None or len(codes.find_secret_code(text) or "") == codes.CODE_LENGTH
     )
+
+
+CODE_PIECES = st.lists(
+    st.sampled_from(
+        ["7KQF", "9xmp", "3WTR", "K0QF", "abcd", "2025", "-", " ", "\u00a0", "\u2013", "  ", "x", "1"]
+    ),
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(text=st.one_of(ANY_TEXT, CODE_PIECES))
+def test_what_a_private_chat_accepts_as_a_code_is_exactly_what_a_group_refuses(text):
+    code = codes.normalise_code(text)
+    assert code is None or codes.find_secret_code(text) == code
+
+
+@settings(max_examples=500)
+@example(args="Ab3dE5gH9k abc 7KQF9XMP3WTRzz def title Hijacked")
+@given(args=st.builds("Ab3dE5gH9k {} {}".format, CODE_PIECES, st.one_of(ANY_TEXT, CODE_PIECES)))
+def test_a_command_uses_no_code_the_group_guard_would_let_through(args):
+    _, code, _ = _split_link_and_code(args)
+    assert code is None or codes.find_secret_code(f"/editevent {args}") == code
