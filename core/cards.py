@@ -26,9 +26,10 @@ async def record_card(
     chat_id: int | None = None,
     message_id: int | None = None,
     inline_message_id: str | None = None,
+    version: int = 0,
 ) -> None:
-    """Remember a message that shows an event's card, so later changes can update it."""
-    await uow.record_card(CardRecord(link_id, chat_id, message_id, inline_message_id, utcnow()))
+    """Remember a message that shows an event's card (at ``version``), so later changes reach it."""
+    await uow.record_card(CardRecord(link_id, chat_id, message_id, inline_message_id, utcnow(), version))
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,6 +176,7 @@ class EventView:
     cancelled_at: datetime | None
     capacity: int | None = None
     reminder_minutes: tuple[int, ...] = DEFAULT_REMINDERS
+    card_version: int = 0  # bumped by every change a card shows
     rsvps: RsvpSummary = RsvpSummary()
 
     @property

@@ -108,6 +108,7 @@ class DirectViews:
             messages=[c.message_id for c in cards],
             inlines=[c.inline_message_id for c in cards],
             ats=[c.at for c in cards],
+            versions=[c.version for c in cards],
         )
         return [None] * len(cards)
 

@@ -156,6 +156,7 @@ class CardRepository:
                 "message": card.message_id,
                 "inline": card.inline_message_id,
                 "at": card.at,
+                "version": card.version,
             },
         )
 

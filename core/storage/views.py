@@ -51,6 +51,7 @@ class CardRecord:
     message_id: int | None
     inline_message_id: str | None
     at: datetime
+    version: int = 0  # the event's card_version the message shows (0: unknown, so it is brought up to date)
 
 
 def summarise(answers: Iterable[Answer]) -> RsvpSummary:
@@ -96,12 +97,16 @@ def _record_cards(insert: Any, asked: FromClause) -> Insert:
     # A card already known, or one of an event deleted meanwhile, is skipped. In the order asked, so the
     # cards' ids (the order edits go out in) follow it.
     source = (
-        select(_EVENTS.c.id, asked.c.chat, asked.c.message, asked.c.inline, asked.c.at)
+        select(_EVENTS.c.id, asked.c.chat, asked.c.message, asked.c.inline, asked.c.at, asked.c.version)
         .select_from(asked.join(_EVENTS, _EVENTS.c.link_id == asked.c.link))
         .order_by(asked.c.i)
     )
-    columns = ["event_id", "chat_id", "message_id", "inline_message_id", "created_at"]
-    return insert(PostedCard.__table__).from_select(columns, source).on_conflict_do_nothing()
+    columns = ["event_id", "chat_id", "message_id", "inline_message_id", "created_at", "shown_version"]
+    return (
+        insert(PostedCard.__table__)
+        .from_select(columns, source, include_defaults=False)
+        .on_conflict_do_nothing()
+    )
 
 
 # One link, bound as parameters: the session path.
@@ -119,6 +124,7 @@ _ONE_CARD = (
         bindparam("message", type_=BigInteger).label("message"),
         bindparam("inline", type_=String).label("inline"),
         bindparam("at", type_=UtcDateTime()).label("at"),
+        bindparam("version", type_=Integer).label("version"),
         literal(1, Integer).label("i"),
     )
 ).subquery("asked")
@@ -136,8 +142,9 @@ _MANY_CARDS = (
         bindparam("messages", type_=ARRAY(BigInteger)),
         bindparam("inlines", type_=ARRAY(String)),
         bindparam("ats", type_=ARRAY(postgresql.TIMESTAMP(timezone=True))),
+        bindparam("versions", type_=ARRAY(Integer)),
     )
-    .table_valued("link", "chat", "message", "inline", "at", with_ordinality="i")
+    .table_valued("link", "chat", "message", "inline", "at", "version", with_ordinality="i")
     .render_derived(name="asked")
 )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import text as sql
 from telegram.ext import CommandHandler
 
 from bot import texts
-from core import service
+from core import access
 from tests.bot.conftest import BotHarness
 from tests.bot.test_view import make_event
 
@@ -23,8 +24,11 @@ async def wrong_code_counts(harness: BotHarness, link: str, user: dict) -> list[
     async with harness.app.bot_data.uow() as uow:
         event = await uow.events.get_by_link(link)
         assert event is not None
-        rows = [await uow.attempts.get(event.id, key) for key in (user["id"], service.ANY_USER)]
-        return [row.failures if row else 0 for row in rows]
+        rows = await uow.session.execute(
+            sql("SELECT user_id, failures FROM code_attempts WHERE event_id = :e"), {"e": event.id}
+        )
+        counts = dict(rows.all())
+        return [counts.get(key, 0) for key in (user["id"], access.ANY_USER)]
 
 
 async def test_commands_addressed_to_another_bot_are_ignored(harness: BotHarness, alice, group):
