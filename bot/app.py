@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.context import BotData, SkedjitContext
+from bot.limits import SharedRateLimiter
 from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
-from core import dates
+from core import budgets, dates
+from core.clock import utcnow
 from core.config import Settings
+from core.errors import DatabaseUnavailable
 from core.storage.engine import make_autocommit_factory, make_engine, make_session_factory, open_direct_views
 from core.storage.migrate import migrate
 
@@ -36,6 +40,8 @@ GC_YOUNG_THRESHOLD = 20_000
 
 # Pending card edits may wait on the rate limiter; a stop must not wait for them long.
 SHUTDOWN_EDITS_TIMEOUT = 5.0
+# How often a process says it is alive, so the processes share the overall sending rate.
+HEARTBEAT_SECONDS = 10.0
 
 PRIVATE_COMMANDS = [
     BotCommand("newevent", "Create an event"),
@@ -65,8 +71,14 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
+    background: bool = True,
 ) -> Application:  # type: ignore[type-arg]
-    """Return a ready-to-run Application; ``request`` replaces the network in tests."""
+    """Return a ready-to-run Application; ``request`` replaces the network in tests.
+
+    ``background=False`` leaves card edits to whoever calls ``bot_data.card_sync.until_idle`` (tests
+    that want to see each step), instead of this process's sync loop.
+    """
+    limiter = SharedRateLimiter() if rate_limit else None
     builder = (
         ApplicationBuilder()
         .application_class(LoggingApplication)
@@ -74,14 +86,19 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         # PTB calls bot_data() once; a closure hands it the settings without a global.
-        .context_types(ContextTypes(context=SkedjitContext, bot_data=lambda: BotData(settings)))  # type: ignore[call-overload]
+        .context_types(
+            ContextTypes(  # type: ignore[call-overload]
+                context=SkedjitContext,
+                bot_data=lambda: BotData(settings, rate_limiter=limiter, background=background),
+            )
+        )
         .concurrent_updates(True)
         .post_init(_open)
         .post_stop(_finish_edits)
         .post_shutdown(_close)
     )
-    if rate_limit:
-        builder = builder.rate_limiter(rate_limiter())  # type: ignore[arg-type]
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     application = builder.build()
@@ -89,24 +106,21 @@ def build_application(
     return application
 
 
-def rate_limiter() -> AIORateLimiter:
-    """Keep outgoing messages within Telegram's limits, and retry a 429 after the time it asks for.
-
-    The limits are leaky buckets: capacity plus a minute's (or second's) flow must stay within the
-    documented rate, or a burst doubles it. Overall: 1 at once then 28/s, at most 29 in any second.
-    Per group: 10 at once (a card, its edits and a few replies) then 10/min, at most 20 in any minute.
-    """
-    return AIORateLimiter(
-        overall_max_rate=1,
-        overall_time_period=1 / 28,
-        group_max_rate=10,
-        group_time_period=60,
-        max_retries=3,
-    )
-
-
 async def _remind(context: SkedjitContext) -> None:
     await send_due_reminders(context.bot, context.bot_data)
+
+
+async def _heartbeat(context: SkedjitContext) -> None:
+    """Tell the other processes this one is alive, and keep to this process's share of the rate."""
+    data = context.bot_data
+    try:
+        alive = await budgets.heartbeat(
+            data.uow(), data.process_id, now=utcnow(), silent_after=timedelta(seconds=3 * HEARTBEAT_SECONDS)
+        )
+    except DatabaseUnavailable:
+        return  # the last share stands until the database answers again
+    if data.rate_limiter is not None:
+        data.rate_limiter.share(alive)
 
 
 async def _open(application: Application) -> None:  # type: ignore[type-arg]
@@ -124,8 +138,13 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     data.gc_thresholds = _tune_gc()
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    if data.rate_limiter is not None:
+        data.rate_limiter.attach(data)
     if application.job_queue is not None:
         application.job_queue.run_repeating(_remind, interval=data.settings.reminder_poll_seconds, first=1)
+        application.job_queue.run_repeating(_heartbeat, interval=HEARTBEAT_SECONDS, first=0)
+    if data.background:
+        data.card_sync.start(application.bot)
     log.info("bot @%s ready", data.bot_username)
 
 
@@ -164,11 +183,18 @@ def _tune_gc() -> tuple[int, int, int]:
 
 
 async def _finish_edits(application: Application) -> None:  # type: ignore[type-arg]
-    """Let pending card edits go out while the bot can still send them, for a few seconds at most."""
-    try:
-        await asyncio.wait_for(application.bot_data.refresher.drain(), SHUTDOWN_EDITS_TIMEOUT)
-    except TimeoutError:
-        log.warning("stopping with card edits still pending; the next change to those events will redo them")
+    """Let card edits in hand go out while the bot can still send them, for a few seconds at most.
+
+    What is not done by then stays in the database, leased to this process for a while; then
+    another process takes it over.
+    """
+    data: BotData = application.bot_data
+    await data.card_sync.stop(SHUTDOWN_EDITS_TIMEOUT)
+    if data.session_factory is not None:
+        try:
+            await budgets.leave(data.uow(), data.process_id)
+        except DatabaseUnavailable:
+            pass
 
 
 async def _close(application: Application) -> None:  # type: ignore[type-arg]

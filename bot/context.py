@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.cards import CardRefresher
+from bot.card_sync import CardSync
 from bot.flood import FloodGuard
+from bot.limits import SharedRateLimiter
 from core.config import Settings
 from core.storage.direct import DirectViews
 from core.storage.engine import SessionFactory
@@ -29,13 +33,24 @@ class BotData:
     autocommit_factory: SessionFactory | None = None
     direct_views: DirectViews | None = None
     bot_username: str = ""
-    refresher: CardRefresher = field(init=False)
+    card_sync: CardSync = field(init=False)
     flood_guard: FloodGuard = field(default_factory=FloodGuard)
     create_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CREATES_AT_ONCE))
     gc_thresholds: tuple[int, int, int] | None = None  # the collector's settings before start-up
+    rate_limiter: SharedRateLimiter | None = None
+    background: bool = True  # run the card sync loop (tests drive it themselves)
+    # Names this process among those sharing the database, for the shared sending budget.
+    process_id: str = field(
+        default_factory=lambda: f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
 
     def __post_init__(self) -> None:
-        self.refresher = CardRefresher(self.settings.card_edit_interval_seconds)
+        self.card_sync = CardSync(
+            self,
+            poll_seconds=self.settings.card_sync_poll_seconds,
+            rest_seconds=self.settings.card_edit_interval_seconds,
+            lease_seconds=self.settings.card_sync_lease_seconds,
+        )
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """Return a fresh unit of work; one per service call, never shared between tasks."""

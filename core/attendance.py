@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import access
+from core import access, cards
 from core.clock import now_or
 from core.errors import EventStarted, InvalidField
 from core.events import ANSWERS, GOING, WAITING, Attendee, EventView, clean_name
@@ -61,6 +61,7 @@ async def respond(
                 rsvp.responded_at = now
         await uow.rsvps.flush()
         promoted = await fill_free_seats(uow, event) if previous == GOING and status != GOING else ()
+        await cards.changed(uow, event, now)
         # Read before committing: after it, the session would need a new transaction (and round trips).
         view = event_view(event, await uow.rsvps.answers(event.id))
         await uow.commit()

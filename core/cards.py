@@ -1,15 +1,41 @@
-"""Event cards the bot posted: where each copy is, so that later changes reach every one."""
+"""Event cards the bot posted, and keeping every copy up to date from the database.
+
+A change to an event (an edit, a cancellation, an answer) bumps its ``card_version`` and leaves a
+``card_syncs`` row, in the change's own transaction. Any bot process claims due rows with a lease
+(``claim_stale``), edits the cards that show an older version, and reports what happened
+(``finish``): which card now shows which version, which message is gone, which chat moved, which edit
+failed and must be tried again later. Nothing lives in one process's memory, so a restart, an outage
+or a SIGKILL delays an edit but never loses it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from core import access
 from core.clock import now_or, utcnow
-from core.service import PUBLISH_LEASE
+from core.events import EventView
+from core.storage.models import Event
 from core.storage.uow import SqlAlchemyUnitOfWork
-from core.storage.views import CardRecord
+from core.storage.views import CardRecord, event_view
+
+# How long the creating process alone may post an event's first card. Long enough to post and record
+# it; short enough that a redelivery after a crash still answers within seconds.
+PUBLISH_LEASE = timedelta(seconds=10)
+# How long a claimed event's cards stay with the process that claimed them (CARD_SYNC_LEASE_SECONDS).
+# Editing them can wait on a group's flood limit; if the process dies, another takes over after this.
+SYNC_LEASE = timedelta(seconds=60)
+# A card whose edits keep failing is retried with growing pauses, then given up on.
+RETRY_FIRST = timedelta(seconds=2)
+RETRY_MAX = timedelta(minutes=5)
+MAX_FAILURES = 8
+
+
+async def changed(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime) -> None:
+    """Inside a unit of work: the event changed in a way its cards show; have every copy edited."""
+    await uow.events.card_changed(event)
+    await uow.card_syncs.schedule(event.id, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +43,38 @@ class CardRef:
     chat_id: int | None
     message_id: int | None
     inline_message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaleCard:
+    card_id: int
+    ref: CardRef
+    failures: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardWork:
+    """An event as it is now, and the copies of its card that show something older."""
+
+    event_id: int
+    event: EventView
+    cards: tuple[StaleCard, ...]
+
+
+@dataclass(slots=True)
+class CardOutcome:
+    """What editing one card did. Exactly one of the flags, or none: the edit failed, try again."""
+
+    card_id: int
+    shown: bool = False  # it shows the version rendered (edited, or already the same)
+    gone: bool = False  # the message no longer exists, or the bot may not touch it: forget it
+    moved_to: int | None = None  # the group became a supergroup with this id; already edited there
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    work: list[CardWork]
+    next_due: datetime | None = field(default=None)  # the earliest sync not claimable yet, if any
 
 
 async def record_card(
@@ -32,12 +90,84 @@ async def record_card(
     await uow.record_card(CardRecord(link_id, chat_id, message_id, inline_message_id, utcnow(), version))
 
 
-@dataclass(frozen=True, slots=True)
-class Publication:
-    """What a repeated request to create an event should do about its card in one chat."""
+async def claim_stale(
+    uow: SqlAlchemyUnitOfWork,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+    lease: timedelta = SYNC_LEASE,
+) -> Claimed:
+    """Lease up to ``limit`` events whose cards are due for an edit, with what each card must show.
 
-    post: bool  # this caller now holds the lease: post the card (and offer the code)
-    wait: float = 0.0  # seconds until another holder's lease ends; 0 with post=False: already posted
+    Events whose every card is up to date (their rest after an edit is over) are done with here.
+    """
+    now = now_or(now)
+    async with uow:
+        event_ids = await uow.card_syncs.claim(now, limit, now + lease)
+        events = await uow.events.by_ids(set(event_ids))
+        answers = await uow.rsvps.answers_of(set(events))
+        stale = await uow.cards.stale_of({event.id: event.card_version for event in events.values()})
+        work = [
+            CardWork(
+                event_id,
+                event_view(events[event_id], answers.get(event_id, ())),
+                tuple(
+                    StaleCard(
+                        card.id, CardRef(card.chat_id, card.message_id, card.inline_message_id), card.failures
+                    )
+                    for card in stale[event_id]
+                ),
+            )
+            for event_id in event_ids
+            if event_id in stale
+        ]
+        await uow.card_syncs.drop([event_id for event_id in event_ids if event_id not in stale])
+        next_due = await uow.card_syncs.next_due() if not event_ids else None
+        await uow.commit()
+    return Claimed(work, next_due)
+
+
+async def finish(
+    uow: SqlAlchemyUnitOfWork,
+    work: CardWork,
+    outcomes: list[CardOutcome],
+    *,
+    rest: timedelta,
+    now: datetime | None = None,
+) -> list[StaleCard]:
+    """Record what editing ``work``'s cards did; return the cards given up on after too many failures.
+
+    The event then rests for ``rest`` (the least time between two edits of one card) before changes
+    made meanwhile are shown, in one more edit; a failed edit is tried again after a growing pause.
+    """
+    now = now_or(now)
+    given_up: list[StaleCard] = []
+    retry_in: timedelta | None = None
+    by_id = {card.card_id: card for card in work.cards}
+    async with uow:
+        cards = await uow.cards.by_ids([outcome.card_id for outcome in outcomes])
+        for outcome in outcomes:
+            card = cards.get(outcome.card_id)
+            if card is None:
+                continue
+            if outcome.moved_to is not None:
+                card.chat_id = outcome.moved_to
+            if outcome.gone:
+                await uow.cards.remove(card)
+            elif outcome.shown or outcome.moved_to is not None:
+                card.shown_version = max(card.shown_version, work.event.card_version)
+                card.failures = 0
+            else:
+                card.failures += 1
+                if card.failures >= MAX_FAILURES:
+                    given_up.append(by_id[card.id])
+                    await uow.cards.remove(card)
+                    continue
+                pause = min(RETRY_FIRST * 2 ** (card.failures - 1), RETRY_MAX)
+                retry_in = pause if retry_in is None else min(retry_in, pause)
+        await uow.card_syncs.release(work.event_id, now + max(rest, retry_in or timedelta(0)))
+        await uow.commit()
+    return given_up
 
 
 async def claim_publication(
@@ -56,18 +186,17 @@ async def claim_publication(
         return Publication(post=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What a repeated request to create an event should do about its card in one chat."""
+
+    post: bool  # this caller now holds the lease: post the card (and offer the code)
+    wait: float = 0.0  # seconds until another holder's lease ends; 0 with post=False: already posted
+
+
 async def posted_cards(uow: SqlAlchemyUnitOfWork, link_id: str) -> list[CardRef]:
     """Every message known to show this event's card."""
     async with uow.single_statement():
         return [
             CardRef(c.chat_id, c.message_id, c.inline_message_id) for c in await uow.cards.for_link(link_id)
         ]
-
-
-async def forget_card(uow: SqlAlchemyUnitOfWork, card: CardRef) -> None:
-    """Stop tracking a card message that no longer exists."""
-    async with uow:
-        found = await uow.cards.find(card.chat_id, card.message_id, card.inline_message_id)
-        if found is not None:
-            await uow.cards.remove(found)
-            await uow.commit()

@@ -8,9 +8,9 @@ no Telegram: storage is reached through the unit of work's repositories, who may
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from core import access, attendance, codes, dates, reminders
+from core import access, attendance, cards, codes, dates, reminders
 from core.access import Requester
 from core.clock import as_utc, now_or
 from core.errors import (
@@ -37,9 +37,6 @@ from core.storage.uow import SqlAlchemyUnitOfWork
 from core.storage.views import ViewRead, event_view
 
 LINK_ATTEMPTS = 5
-# How long the creating process alone may post an event's first card (see core.cards). Long enough
-# to post and record it; short enough that a redelivery after a crash still answers within seconds.
-PUBLISH_LEASE = timedelta(seconds=10)
 MY_EVENTS_LIMIT = 20
 
 
@@ -120,7 +117,7 @@ async def create_event(
             event = Event(
                 link_id=codes.new_link_id(),
                 origin=origin,
-                publishing_until=now + PUBLISH_LEASE,
+                publishing_until=now + cards.PUBLISH_LEASE,
                 starts_at=span.starts_at,
                 ends_at=span.ends_at,
                 creator_user_id=creator_user_id,
@@ -239,6 +236,8 @@ async def edit_event(
             promoted = await attendance.fill_free_seats(uow, event)
         if field in (Field.WHEN, Field.REMINDERS):
             await reminders.plan(uow, event, now)
+        if field is not Field.REMINDERS:  # the one field no card shows
+            await cards.changed(uow, event, now)
         view = event_view(event, await uow.rsvps.answers(event.id))
         await uow.commit()
         return Edited(view, field, promoted)
@@ -268,7 +267,9 @@ async def delete_event(
         event = await access.manageable_event(uow, link_id, requester, now)
         event.cancelled_at = now
         event.updated_at = now
+        await uow.events.flush()
         await uow.reminders.drop_pending(event.id)
+        await cards.changed(uow, event, now)
         view = event_view(event, await uow.rsvps.answers(event.id))
         await uow.commit()
         return view

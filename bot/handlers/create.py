@@ -265,7 +265,7 @@ async def _publish_again(
             return
         if decision.wait <= 0:
             return  # answered the first time
-        await asyncio.sleep(min(decision.wait, service.PUBLISH_LEASE.total_seconds()) + 0.1)
+        await asyncio.sleep(min(decision.wait, card_records.PUBLISH_LEASE.total_seconds()) + 0.1)
 
 
 async def offer_claim(message: Message, data: BotData, link_id: str, user_id: int, mention: str) -> None:

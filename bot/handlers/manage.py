@@ -139,7 +139,7 @@ async def apply_edit(
         # A group already has the card, which is about to change; a second copy would be noise, and
         # every message counts against the group's 20 a minute.
         await reply(update, texts.UPDATED_IN_GROUP)
-    cards.schedule_refresh(context.bot, data, event.link_id)
+    data.card_sync.kick()
     for person in edited.promoted:
         await rsvp.tell_promoted(context, person.user_id, event)
 
@@ -250,7 +250,7 @@ async def on_button(update: Update, context: SkedjitContext) -> None:
         event = await service.delete_event(data.uow(), link, who)
         await query.answer(texts.CANCELLED_ALERT)
         await query.edit_message_text(texts.DELETED.format(title=texts.esc(event.title)), parse_mode="HTML")
-        cards.schedule_refresh(context.bot, data, event.link_id)
+        data.card_sync.kick()
         return
     event = await service.check_manager(data.uow(), link, who)
     if callback.action == keyboards.DELETE_NO:

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot import cards, keyboards, texts
+from bot import keyboards, texts
 from bot.context import SkedjitContext
 from bot.timefmt import format_when
 from bot.wire import NO_PREVIEW
@@ -31,7 +31,7 @@ async def on_rsvp(update: Update, context: SkedjitContext) -> None:
     await query.answer(texts.RSVP_ANSWERED[outcome.status].format(position=outcome.position))
     # A card shared inline is tracked from the result that was chosen (inline feedback), never from a
     # tap: a tap's data could name any event, and must not rebind someone's card to it.
-    cards.schedule_refresh(context.bot, data, callback.link_id)
+    data.card_sync.kick()
     for person in outcome.promoted:
         await tell_promoted(context, person.user_id, outcome.event)
 

@@ -14,11 +14,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import DuplicateLink, DuplicateOrigin, StaleRow
 from core.events import GOING, WAITING
 from core.storage.models import (
+    BotProcess,
+    CardSync,
     ChatSettings,
     CodeAttempt,
     CodeClaim,
@@ -28,6 +31,7 @@ from core.storage.models import (
     Reminder,
     ReminderDelivery,
     Rsvp,
+    SendBudget,
     Unlock,
 )
 from core.storage.views import READ_VIEW, RECORD_CARD, Answer, CardRecord, ViewRead, views_from_rows
@@ -85,6 +89,20 @@ class EventRepository:
         """The event behind a link with its answers, and the viewer's chosen timezone: one statement."""
         rows = (await self.session.execute(READ_VIEW, {"link": link_id, "viewer": viewer_chat_id})).all()
         return views_from_rows([dict(row._mapping) for row in rows], 1)[0]
+
+    async def card_changed(self, event: Event) -> None:
+        """Bump the event's card_version: every posted card now shows an older one.
+
+        A bulk UPDATE, so an answer does not bump the event's own version (its iCalendar SEQUENCE).
+        """
+        statement = (
+            update(Event)
+            .where(Event.id == event.id)
+            .values(card_version=Event.card_version + 1)
+            .returning(Event.card_version)
+        )
+        version = (await self.session.execute(statement)).scalar_one()
+        set_committed_value(event, "card_version", version)
 
     async def set_publishing_until(self, event_id: int, until: datetime) -> None:
         # A bulk UPDATE, so the event's version (its iCalendar SEQUENCE) stays as it is.
@@ -174,6 +192,104 @@ class CardRepository:
     async def remove(self, card: PostedCard) -> None:
         await self.session.delete(card)
         await self.session.flush()
+
+    async def stale_of(self, event_versions: dict[int, int]) -> dict[int, list[PostedCard]]:
+        """Per event, the cards showing an older version than the one given, oldest card first."""
+        found: dict[int, list[PostedCard]] = {}
+        if not event_versions:
+            return found
+        query = (
+            select(PostedCard)
+            .where(PostedCard.event_id.in_(event_versions))
+            .order_by(PostedCard.event_id, PostedCard.id)
+        )
+        for card in (await self.session.scalars(query)).all():
+            if card.shown_version < event_versions[card.event_id]:
+                found.setdefault(card.event_id, []).append(card)
+        return found
+
+    async def by_ids(self, card_ids: Sequence[int]) -> dict[int, PostedCard]:
+        if not card_ids:
+            return {}
+        query = select(PostedCard).where(PostedCard.id.in_(card_ids))
+        return {card.id: card for card in (await self.session.scalars(query)).all()}
+
+
+class CardSyncRepository:
+    """Events whose cards need editing: claimable by any process, with a lease."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def schedule(self, event_id: int, now: datetime) -> None:
+        """Make the event's cards due for an edit now, unless they already are, or are resting."""
+        statement = (
+            _insert(self.session)(CardSync).values(event_id=event_id, due_at=now).on_conflict_do_nothing()
+        )
+        await self.session.execute(statement)
+
+    async def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[int]:
+        """Lease up to ``limit`` due events nobody else holds; SKIP LOCKED lets processes share them."""
+        query = (
+            select(CardSync)
+            .where(CardSync.due_at <= now, or_(CardSync.lease_until.is_(None), CardSync.lease_until < now))
+            .order_by(CardSync.due_at, CardSync.event_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = (await self.session.scalars(query)).all()
+        for sync in claimed:
+            sync.lease_until = lease_until
+        await self.session.flush()
+        return [sync.event_id for sync in claimed]
+
+    async def next_due(self) -> datetime | None:
+        return (await self.session.execute(select(func.min(CardSync.due_at)))).scalar_one_or_none()
+
+    async def release(self, event_id: int, due_at: datetime) -> None:
+        await self.session.execute(
+            update(CardSync).where(CardSync.event_id == event_id).values(due_at=due_at, lease_until=None)
+        )
+
+    async def drop(self, event_ids: Sequence[int]) -> None:
+        if event_ids:
+            await self.session.execute(delete(CardSync).where(CardSync.event_id.in_(event_ids)))
+
+
+class BudgetRepository:
+    """Sending budgets shared by every bot process."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def reserve(self, chat_id: int, now: float, interval: float) -> float:
+        """Take the chat's next slot (GCRA); return the new time at which its budget is whole again."""
+        insert = _insert(self.session)
+        latest = func.greatest if _is_postgresql(self.session) else func.max
+        statement = (
+            insert(SendBudget)
+            .values(chat_id=chat_id, full_at=now + interval)
+            .on_conflict_do_update(
+                index_elements=["chat_id"],
+                set_={"full_at": latest(SendBudget.full_at, now) + interval},
+            )
+            .returning(SendBudget.full_at)
+        )
+        return float((await self.session.execute(statement)).scalar_one())
+
+    async def heartbeat(self, process_id: str, now: datetime, since: datetime) -> int:
+        """Say this process is alive; forget those silent since ``since``; return how many are alive."""
+        statement = (
+            _insert(self.session)(BotProcess)
+            .values(id=process_id, seen_at=now)
+            .on_conflict_do_update(index_elements=["id"], set_={"seen_at": now})
+        )
+        await self.session.execute(statement)
+        await self.session.execute(delete(BotProcess).where(BotProcess.seen_at < since))
+        return int(await self.session.scalar(select(func.count()).select_from(BotProcess)) or 1)
+
+    async def leave(self, process_id: str) -> None:
+        await self.session.execute(delete(BotProcess).where(BotProcess.id == process_id))
 
 
 class ClaimRepository:
@@ -307,6 +423,20 @@ class RsvpRepository:
             .order_by(Rsvp.responded_at, Rsvp.id)
         )
         return [Answer(*row) for row in (await self.session.execute(query)).all()]
+
+    async def answers_of(self, event_ids: set[int]) -> dict[int, list[Answer]]:
+        """Every answer to each of the events, each list in the order given."""
+        found: dict[int, list[Answer]] = {}
+        if not event_ids:
+            return found
+        query = (
+            select(Rsvp.event_id, Rsvp.user_id, Rsvp.name, Rsvp.status)
+            .where(Rsvp.event_id.in_(event_ids))
+            .order_by(Rsvp.event_id, Rsvp.responded_at, Rsvp.id)
+        )
+        for event_id, user_id, name, status in (await self.session.execute(query)).all():
+            found.setdefault(event_id, []).append(Answer(user_id, name, status))
+        return found
 
     async def get(self, event_id: int, user_id: int) -> Rsvp | None:
         query = select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)

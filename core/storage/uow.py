@@ -13,7 +13,9 @@ from core.storage.direct import DirectViews
 from core.storage.engine import SessionFactory
 from core.storage.repository import (
     AttemptRepository,
+    BudgetRepository,
     CardRepository,
+    CardSyncRepository,
     ClaimRepository,
     EventRepository,
     FlowRepository,
@@ -29,6 +31,8 @@ class SqlAlchemyUnitOfWork:
     session: AsyncSession
     events: EventRepository
     cards: CardRepository
+    card_syncs: CardSyncRepository
+    budgets: BudgetRepository
     claims: ClaimRepository
     settings: SettingsRepository
     attempts: AttemptRepository
@@ -85,6 +89,8 @@ class SqlAlchemyUnitOfWork:
         self.session = factory()
         self.events = EventRepository(self.session)
         self.cards = CardRepository(self.session)
+        self.card_syncs = CardSyncRepository(self.session)
+        self.budgets = BudgetRepository(self.session)
         self.claims = ClaimRepository(self.session)
         self.settings = SettingsRepository(self.session)
         self.attempts = AttemptRepository(self.session)

@@ -45,7 +45,7 @@ class BotHarness:
         while updates := self.fake.take_updates():
             for raw in updates:
                 await self.app.process_update(Update.de_json(raw, self.app.bot))
-            await self.app.bot_data.refresher.drain()
+            await self.app.bot_data.card_sync.until_idle(self.app.bot)
 
     async def send(self, user: dict, chat: dict, text: str) -> dict:
         message = self.fake.user_sends(user, chat, text)
@@ -90,18 +90,25 @@ def fake() -> FakeTelegram:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeTelegram, db: Path) -> AsyncIterator[BotHarness]:
+async def running_bot(fake: FakeTelegram, db: Path, **overrides: object) -> AsyncIterator[BotHarness]:
     """The bot on the SQLite file ``db``, started and stopped as ``python -m bot`` would."""
     settings = Settings(
-        telegram_bot_token=fake.token,  # type: ignore[arg-type]
-        database_url=f"sqlite+aiosqlite:///{db}",
-        bcrypt_rounds=4,
-        default_timezone="Europe/Paris",
-        card_edit_interval_seconds=0,
+        **{  # type: ignore[arg-type]
+            "telegram_bot_token": fake.token,
+            "database_url": f"sqlite+aiosqlite:///{db}",
+            "bcrypt_rounds": 4,
+            "default_timezone": "Europe/Paris",
+            "card_edit_interval_seconds": 0,
+            **overrides,
+        }
     )
     # No outgoing rate limiter: it would hold a test sending 21 messages into one group for a minute.
     application = build_application(
-        settings, request=FakeRequest(fake), get_updates_request=FakeRequest(fake), rate_limit=False
+        settings,
+        request=FakeRequest(fake),
+        get_updates_request=FakeRequest(fake),
+        rate_limit=False,
+        background=False,
     )
     async with application:
         await application.post_init(application)  # type: ignore[misc]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from bot.cards import CardRefresher
 from tests.bot.conftest import BotHarness
 from tests.bot.test_view import make_event
 
@@ -111,20 +108,3 @@ async def test_answers_to_a_cancelled_event_are_refused_and_change_nothing(
     harness.fake.user_taps(bob, card, "rv:x:" + link, forged=True)
     await harness.pump()
     assert harness.fake.callback_answers[-1]["text"] == "This button is no longer valid."
-
-
-async def test_a_burst_of_changes_is_folded_into_few_edits_and_the_last_state_wins():
-    refreshed: list[int] = []
-    state = {"value": 0}
-
-    async def refresh() -> None:
-        refreshed.append(state["value"])
-
-    refresher = CardRefresher(interval=0.2)
-    for value in range(1, 101):
-        state["value"] = value
-        refresher.request("Ab3dE5gH9k", refresh)
-        await asyncio.sleep(0)
-    await refresher.drain()
-    assert len(refreshed) == 2  # the first change at once, the other 99 in one more round
-    assert refreshed[-1] == 100

@@ -396,6 +396,7 @@ class FakeTelegram:
         self._limits: RateLimits | None = None
         self._windows: dict[Any, _SlidingWindow] = {}
         self._calls: list[ApiCall] = []
+        self._migrated: dict[int, int] = {}  # basic group id -> the supergroup it became
 
     def reset(self) -> None:
         """Return to a freshly constructed state (same bot and token)."""
@@ -454,6 +455,25 @@ class FakeTelegram:
         if username:
             chat["username"] = username
         return self._add_chat(chat, GroupState(bot_status="administrator" if bot_is_admin else "member"))
+
+    def admin_deletes(self, chat: ChatRef, message_id: int) -> None:
+        """A group admin (or the user, in a private chat) deletes a message."""
+        self._delete(self._chat(chat), message_id)
+
+    def upgrade_to_supergroup(self, group: ChatRef) -> JsonDict:
+        """A basic group becomes a supergroup: a new chat id, its members and messages move there, and
+        calls naming the old id get 400 with ``migrate_to_chat_id``."""
+        old = self._chat(group)
+        if old["type"] != "group":
+            raise ValueError("only a basic group is upgraded")
+        new: JsonDict = {"id": -(1_000_000_000_000 + next(self._ids)), "title": old["title"], "type": "supergroup"}
+        self._add_chat(new, copy.deepcopy(self._groups[old["id"]]))
+        moved = self._messages.pop(old["id"], {})
+        for stored in moved.values():
+            stored.data["chat"] = copy.deepcopy(new)
+        self._messages[new["id"]] = moved
+        self._migrated[old["id"]] = new["id"]
+        return copy.deepcopy(new)
 
     def add_channel(self, title: str, username: str | None = None, chat_id: int | None = None) -> JsonDict:
         """Create a channel where the bot is an administrator."""
@@ -1170,6 +1190,12 @@ class FakeTelegram:
                 if chat.get("username") and f"@{chat['username']}".lower() == chat_id.lower():
                     return chat
             raise bad_request("chat not found")
+        if chat_id in self._migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
         if chat_id in self._chats and self._chats[chat_id]["type"] != "private":
             return self._chats[chat_id]
         if chat_id in self._users and chat_id in self._known_users:
