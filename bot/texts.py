@@ -419,7 +419,10 @@ _FIELD_REASONS = {
     + _EXAMPLES
     + ".",
     ("when", "not_understood"): "I couldn't understand “{text}” as a date and time. Try " + _EXAMPLES + ".",
-    ("when", "no_time"): "Please add a time, e.g. “{day} 19:30”.",
+    ("when", "no_time"): "Please add a time, e.g. “{example}”.",
+    ("when", "past_day"): "{day} is already in the past. Please pick a day that's still ahead, e.g. "
+    + _EXAMPLES
+    + ".",
     ("when", "time_not_understood"): (
         "I couldn't tell which time of day you mean in “{text}”. Write it like 19:30, 19h or 7pm, "
         "e.g. " + _EXAMPLES + "."
