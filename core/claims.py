@@ -48,7 +48,12 @@ async def create_claim(
 
 
 async def redeem_claim(
-    uow: SqlAlchemyUnitOfWork, token: str, user_id: int, *, rounds: int = 12, now: datetime | None = None
+    uow: SqlAlchemyUnitOfWork,
+    token: str,
+    user_id: int,
+    *,
+    rounds: int = codes.DEFAULT_ROUNDS,
+    now: datetime | None = None,
 ) -> NewCode:
     """Use a claim token: the event gets a new code, handed to the claim's own user, once."""
     now = now_or(now)

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.codes import DEFAULT_ROUNDS
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./skedjit.db"
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 
@@ -36,7 +38,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_base_url: str = TELEGRAM_API_BASE_URL
     default_timezone: str = "UTC"
-    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    bcrypt_rounds: int = Field(default=DEFAULT_ROUNDS, ge=4, le=16)
     # Connections each bot process may hold open to PostgreSQL (up to twice this under a burst).
     database_pool_size: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"

@@ -72,7 +72,7 @@ def _span(when: str | datetime | dates.When, timezone: str, now: datetime) -> da
     """What was typed, read in ``timezone``; or an instant (with an end) fixed earlier, still ahead."""
     if isinstance(when, str):
         return dates.parse_when(when, timezone, now=now)
-    span = when if isinstance(when, dates.When) else dates.When(when)
+    span = when if isinstance(when, dates.When) else dates.When(when, None)
     if span.starts_at.tzinfo is None:
         raise InvalidField("when", "no_timezone")
     if span.starts_at <= now:
@@ -90,7 +90,7 @@ async def create_event(
     location: str | None = None,
     creator_user_id: int | None = None,
     chat_id: int | None = None,
-    rounds: int = 12,
+    rounds: int = codes.DEFAULT_ROUNDS,
     now: datetime | None = None,
     origin: str | None = None,
 ) -> CreatedEvent:
@@ -290,7 +290,7 @@ async def rotate_code(
     requester: Requester,
     *,
     code: str | None = None,
-    rounds: int = 12,
+    rounds: int = codes.DEFAULT_ROUNDS,
     now: datetime | None = None,
 ) -> NewCode:
     """Replace an event's secret code, for its creator or someone who types the current code again.

@@ -41,11 +41,15 @@ class BotHarness:
         self.app = application
 
     async def pump(self) -> None:
-        """Feed every queued update through the application, as polling would."""
-        while updates := self.fake.take_updates():
+        """Feed every queued update through the application, as polling would, and make the card
+        edits that are due, as the sync loop would."""
+        while True:
+            await self.app.bot_data.card_sync.until_idle(self.app.bot)
+            updates = self.fake.take_updates()
+            if not updates:
+                return
             for raw in updates:
                 await self.app.process_update(Update.de_json(raw, self.app.bot))
-            await self.app.bot_data.card_sync.until_idle(self.app.bot)
 
     async def send(self, user: dict, chat: dict, text: str) -> dict:
         message = self.fake.user_sends(user, chat, text)

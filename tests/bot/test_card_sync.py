@@ -21,7 +21,7 @@ def edits_of(harness: BotHarness, message: dict) -> int:
     return sum(
         1
         for call in harness.fake.calls("editMessageText")
-        if call.params.get("message_id") == message["message_id"] and call.ok
+        if call.params.get("message_id") == message["message_id"] and call.status == 200
     )
 
 
@@ -48,10 +48,14 @@ async def test_a_copy_in_a_group_that_became_a_supergroup_is_followed_and_stops_
     assert "Pasta night" in current(harness, supergroup, first)["text"]
     await harness.send(alice, other, f"/editevent {link} place Luigi's")
     assert "Luigi's" in current(harness, supergroup, first)["text"]
-    assert not [c for c in harness.fake.calls("editMessageText") if c.params.get("chat_id") == basic["id"]][1:]
+    assert not [c for c in harness.fake.calls("editMessageText") if c.params.get("chat_id") == basic["id"]][
+        1:
+    ]
 
 
-async def test_a_deleted_copy_is_forgotten_and_the_others_still_follow(harness: BotHarness, alice, bob, group):
+async def test_a_deleted_copy_is_forgotten_and_the_others_still_follow(
+    harness: BotHarness, alice, bob, group
+):
     link = await make_event(harness, alice, group)
     await harness.send(bob, bob, f"/start {link}")
     private = harness.card_in(bob)
@@ -78,7 +82,9 @@ async def test_a_failed_edit_is_retried_after_a_pause_and_ends_on_the_latest_sta
 
 
 @pytest.fixture
-async def resting(fake: FakeTelegram, tmp_path: Path, migrated_sqlite_template: Path) -> AsyncIterator[BotHarness]:
+async def resting(
+    fake: FakeTelegram, tmp_path: Path, migrated_sqlite_template: Path
+) -> AsyncIterator[BotHarness]:
     """The bot with a rest between two edits of one card, as deployed (1 s here, to keep tests short)."""
     db = tmp_path / "bot.db"
     shutil.copy(migrated_sqlite_template, db)

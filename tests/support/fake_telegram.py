@@ -466,7 +466,11 @@ class FakeTelegram:
         old = self._chat(group)
         if old["type"] != "group":
             raise ValueError("only a basic group is upgraded")
-        new: JsonDict = {"id": -(1_000_000_000_000 + next(self._ids)), "title": old["title"], "type": "supergroup"}
+        new: JsonDict = {
+            "id": -(1_000_000_000_000 + next(self._ids)),
+            "title": old["title"],
+            "type": "supergroup",
+        }
         self._add_chat(new, copy.deepcopy(self._groups[old["id"]]))
         moved = self._messages.pop(old["id"], {})
         for stored in moved.values():

@@ -23,7 +23,7 @@ def test_defaults_give_a_sqlite_bot_that_needs_only_a_token():
     assert settings.is_sqlite
     assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
     assert settings.default_timezone == "UTC"
-    assert settings.bcrypt_rounds == 12
+    assert settings.bcrypt_rounds == 10  # from the code's entropy: core/codes.py
 
 
 @pytest.mark.parametrize(
