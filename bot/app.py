@@ -32,8 +32,8 @@ class StartupError(Exception):
 
 
 # Views read and record cards in batches (core/storage/direct.py): one batch of each kind in flight
-# at a time is plenty (a batch of 100 takes a few ms), and keeps each process's connections few.
-VIEW_CONNECTIONS = 2
+# at a time is plenty (a batch of 100 takes a few ms); answer taps, one statement each, take the rest.
+VIEW_CONNECTIONS = 4
 
 # Allocations between two collections of the youngest generation (CPython's default is 700).
 GC_YOUNG_THRESHOLD = 20_000

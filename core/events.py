@@ -158,6 +158,16 @@ def clean_reminders(minutes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class Headline:
+    """What a message about an event names: which event, and when."""
+
+    link_id: str
+    title: str
+    starts_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
 class EventView:
     """An event as the outside world sees it: plain values, no hash, no session attached."""
 
@@ -182,3 +192,7 @@ class EventView:
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    @property
+    def headline(self) -> Headline:
+        return Headline(self.link_id, self.title, self.starts_at, self.timezone)

@@ -141,7 +141,7 @@ async def apply_edit(
         await reply(update, texts.UPDATED_IN_GROUP)
     data.card_sync.kick()
     for person in edited.promoted:
-        await rsvp.tell_promoted(context, person.user_id, event)
+        await rsvp.tell_promoted(context, person.user_id, event.headline)
 
 
 async def reminders_command(update: Update, context: SkedjitContext) -> None:

@@ -12,7 +12,7 @@ from bot.context import SkedjitContext
 from bot.timefmt import format_when
 from bot.wire import NO_PREVIEW
 from core import attendance
-from core.events import EventView
+from core.events import Headline
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def on_rsvp(update: Update, context: SkedjitContext) -> None:
         await tell_promoted(context, person.user_id, outcome.event)
 
 
-async def tell_promoted(context: SkedjitContext, user_id: int, event: EventView) -> None:
+async def tell_promoted(context: SkedjitContext, user_id: int, event: Headline) -> None:
     data = context.bot_data
     text = texts.PROMOTED.format(
         title=texts.esc(event.title),

@@ -21,6 +21,7 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from core.errors import DatabaseUnavailable
+from core.storage.answers import ANSWER_ASYNCPG
 from core.storage.batching import Batcher
 from core.storage.views import (
     READ_VIEWS_ASYNCPG,
@@ -52,8 +53,9 @@ class DirectViews:
         self._connect_args = connect_args
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
-        # Half the connections each, so a burst of one kind never starves the other.
-        in_flight = max(1, pool_size // 2)
+        # A quarter of the connections each for batched reads and writes, so a burst of one kind never
+        # starves the other, and the rest for answer taps (one statement each).
+        in_flight = max(1, pool_size // 4)
         self.reads: Batcher[tuple[str, int | None], ViewRead | None] = Batcher(
             self._read_batch, in_flight=in_flight
         )
@@ -111,6 +113,11 @@ class DirectViews:
             versions=[c.version for c in cards],
         )
         return [None] * len(cards)
+
+    async def answer(self, values: dict[str, Any]) -> asyncpg.Record | None:
+        """An answer tap's one statement (core/storage/answers.py); not batched, one round trip."""
+        rows = await self._run(ANSWER_ASYNCPG, **values)
+        return rows[0] if rows else None
 
     async def _run(self, statement: CompiledForAsyncpg, **values: Any) -> list[asyncpg.Record]:
         arguments = [values[name] for name in statement.parameters]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -9,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DatabaseUnavailable
+from core.storage.answers import ANSWER, AnswerRow
 from core.storage.direct import DirectViews
 from core.storage.engine import SessionFactory
 from core.storage.repository import (
@@ -70,6 +72,28 @@ class SqlAlchemyUnitOfWork:
         async with self.single_statement():
             await self.cards.record(card)
             await self.commit()
+
+    @property
+    def answers_in_one_statement(self) -> bool:
+        """Whether ``answer`` works here: on PostgreSQL (SQLite takes answers through the session)."""
+        return self._direct is not None or self._dialect() == "postgresql"
+
+    async def answer(
+        self, link_id: str, user_id: int, name: str, answer: str, now: datetime
+    ) -> AnswerRow | None:
+        """Record an answer in one statement (``core.storage.answers``); None if the link is unknown."""
+        params = {"link": link_id, "user": user_id, "name": name, "answer": answer, "now": now}
+        if self._direct is not None:
+            row = await self._direct.answer(params)
+        else:
+            async with self.single_statement():
+                row = (await self.session.execute(ANSWER, params)).mappings().first()
+                await self.commit()
+        return None if row is None else AnswerRow.from_row(row)
+
+    def _dialect(self) -> str:
+        bind = self._session_factory.kw.get("bind")
+        return bind.dialect.name if bind is not None else ""
 
     def single_statement(self) -> Self:
         """Enter for one statement (or reads that need no common snapshot), without BEGIN/COMMIT.

@@ -161,14 +161,14 @@ class CompiledForAsyncpg(NamedTuple):
     parameters: tuple[str, ...]  # the names of $1, $2, ... in order
 
 
-def _for_asyncpg(statement: ClauseElement) -> CompiledForAsyncpg:
+def for_asyncpg(statement: ClauseElement) -> CompiledForAsyncpg:
     compiled = statement.compile(dialect=asyncpg_dialect())
     assert isinstance(compiled, SQLCompiler)
     return CompiledForAsyncpg(compiled.string, tuple(compiled.positiontup or ()))
 
 
-READ_VIEWS_ASYNCPG = _for_asyncpg(_view_read(_MANY_VIEWS))
-RECORD_CARDS_ASYNCPG = _for_asyncpg(_record_cards(postgresql.insert, _MANY_CARDS))
+READ_VIEWS_ASYNCPG = for_asyncpg(_view_read(_MANY_VIEWS))
+RECORD_CARDS_ASYNCPG = for_asyncpg(_record_cards(postgresql.insert, _MANY_CARDS))
 
 
 def views_from_rows(rows: Iterable[Mapping[str, Any]], asked: int) -> list[ViewRead | None]:
