@@ -180,6 +180,8 @@ def write_json(
             "python": platform.python_version(),
             "python_telegram_bot": telegram.__version__,
             "platform": platform.platform(),
+            # The machines are shared: a high load means noisy rates and latencies.
+            "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
         },
         **payload,
     }

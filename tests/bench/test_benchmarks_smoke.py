@@ -37,13 +37,13 @@ AT_ONCE = 2
 # Each benchmark's own flags (``--help``) for a load of seconds, the longest first. With
 # --card-edit-seconds 0 the runs need not wait 3 s for each RSVP's card edits.
 RUNS: dict[str, tuple[str, str]] = {
-    "memory": ("memory", "--sizes 200 400 --updates 100 --sample-every 50 --card-edit-seconds 0"),
+    "memory": ("memory", "--sizes 200 400 --updates 60 --sample-every 30 --card-edit-seconds 0"),
     "throughput": (
         "throughput",
-        "--sizes 200 --rounds 1 --updates 30 --warmup 20 --bcrypt-rounds 4 --card-edit-seconds 0",
+        "--sizes 200 --rounds 1 --updates 20 --warmup 10 --bcrypt-rounds 4 --card-edit-seconds 0",
     ),
-    "reminder_storm": ("reminder_storm", "--reminders 20 --budget 10"),
-    "latency": ("latency", "--sizes 200 400 --slices 1 --slice-seconds 1 --warmup 20"),
+    "reminder_storm": ("reminder_storm", "--reminders 10 --budget 10"),
+    "latency": ("latency", "--sizes 200 400 --slices 1 --slice-seconds 1 --warmup 10"),
     "burst": (
         "burst",
         "--events 200 --creates 3 --cycles 1 --quiet-seconds 0.5 --cooldown 0 --warmup-seconds 0.5 "
@@ -52,7 +52,7 @@ RUNS: dict[str, tuple[str, str]] = {
     "roundtrips": ("roundtrips", "--events 200 --updates 3 --warmup 2"),
     "throughput-without": (
         "throughput",
-        "--sizes 200 --paths /event --rounds 1 --updates 30 --warmup 20 "
+        "--sizes 200 --paths /event --rounds 1 --updates 20 --warmup 10 "
         "--without database guards keyboard card-text",
     ),
 }
@@ -168,7 +168,7 @@ def test_burst_compares_views_during_creates_with_quiet_views(runs: dict[str, Fu
 def test_memory_reports_peak_rss_at_both_sizes(runs: dict[str, Future[Run]]) -> None:
     summary = runs["memory"].result().check()["summary"]
     for size in ("200", "400"):
-        assert summary[size]["updates"] == 100
+        assert summary[size]["updates"] == 60
         assert _positive(summary[size]["peak_rss_mb"]) and _positive(summary[size]["rss_after_trim_mb"])
         assert summary[size]["failed_updates"] == 0
     assert _positive(summary["peak_ratio_large_over_small"])
@@ -176,7 +176,7 @@ def test_memory_reports_peak_rss_at_both_sizes(runs: dict[str, Future[Run]]) -> 
 
 def test_reminder_storm_accounts_for_every_reminder_it_claimed(runs: dict[str, Future[Run]]) -> None:
     summary = runs["reminder_storm"].result().check()["summary"]
-    assert summary["claimed"] == summary["delivered"] == 20
+    assert summary["claimed"] == summary["delivered"] == 10
     assert summary["lost"] == 0 and summary["duplicates"] == 0
     assert _positive(summary["sends_per_s"]) and _positive(summary["fraction_of_allowed"])
 
