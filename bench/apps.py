@@ -12,20 +12,23 @@ themselves, at the scheduled time.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from bench import db, seams
+from bench.diagnoses import Diagnosis
 from bench.telegram_stub import BOT_TOKEN, CannedRequest, UpdatePipe
-from bot.app import build_application
-from core.config import Settings
+from bench.updates import EFFECTS
 
 CONCURRENT_UPDATES = 256  # what .concurrent_updates(True) means in PTB 22
 
 
-def bot_settings(database_url: str, **overrides: Any) -> Settings:
+def bot_settings(database_url: str, **overrides: Any) -> seams.Settings:
     """The bot's settings as deployed (bcrypt cost 12, 3 s card edits), pointed at the bench database."""
     values: dict[str, Any] = {
         "telegram_bot_token": BOT_TOKEN,
@@ -33,7 +36,7 @@ def bot_settings(database_url: str, **overrides: Any) -> Settings:
         "default_timezone": "Europe/Paris",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return seams.settings(**values)
 
 
 async def _echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,13 +53,16 @@ class Runner:
     app: Application  # type: ignore[type-arg]
     pipe: UpdatePipe
     request: CannedRequest
+    url: str | None = None  # the bot's database; None for the echo bot
+    diagnosis: Diagnosis = field(default_factory=lambda: Diagnosis([]))
     polling: bool = True
-    runs: list[dict[str, Any]] = field(default_factory=list)
 
     async def start(self) -> None:
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
+        if self.url is not None:
+            self.diagnosis.started(self.app)
         if self.polling:
             assert self.app.updater is not None
             await self.app.updater.start_polling(
@@ -88,17 +94,35 @@ class Runner:
         return len(raw_updates) / elapsed
 
     def direct_batches(self) -> tuple[int, int]:
-        """How many batched view reads and card writes the bot has sent (0, 0 without that path)."""
-        views = getattr(self.app.bot_data, "direct_views", None)
-        if views is None:
-            return 0, 0
-        return views.reads.batches, views.writes.batches
+        """How many batched view reads and card writes the bot has sent; (0, 0) for the echo bot."""
+        return (0, 0) if self.url is None else seams.view_batches(self.app)
 
     async def drain_background(self) -> None:
         """Wait for work the bot started after answering (card refreshes); untimed."""
-        refresher = getattr(getattr(self.app.bot_data, "refresher", None), "drain", None)
-        if refresher is not None:
-            await refresher()
+        if self.url is not None:
+            await seams.drain_card_edits(self.app)
+
+    @asynccontextmanager
+    async def leaves_rows(self, path: str, updates: int) -> AsyncIterator[None]:
+        """Check that ``updates`` updates of ``path`` sent inside the block each left their row.
+
+        A view records its card, a tap its answer, a create its event (``updates.EFFECTS``): a bot
+        that answers "no such event" or ignores a button would otherwise be measured as fast.
+        """
+        table = EFFECTS[path]
+        if self.url is None:
+            raise ValueError("the echo bot keeps no rows")
+        before = await db.count_rows(self.url, table)
+        yield
+        await self.drain_background()
+        added = await db.count_rows(self.url, table) - before
+        expected = updates if table != "posted_cards" or self.diagnosis.records_cards else 0
+        if added != expected:
+            raise RuntimeError(
+                f"{self.name}: {updates} updates of {path} added {added} rows to {table}, not {expected}: "
+                "the bot no longer does what the benchmark sends them for; its last answers: "
+                f"{list(self.request.sample_texts)[-3:]}"
+            )
 
 
 def make_runner(
@@ -107,9 +131,11 @@ def make_runner(
     *,
     window: int = 1024,
     polling: bool = True,
+    diagnosis: Diagnosis | None = None,
     **settings: Any,
 ) -> Runner:
     """The bot on ``database_url``, or the echo bot when it is None."""
+    diagnosis = diagnosis or Diagnosis([])
     pipe = UpdatePipe(window)
     request = CannedRequest()
     updates_request = CannedRequest(pipe)
@@ -124,11 +150,12 @@ def make_runner(
         )
         app.add_handler(MessageHandler(filters.TEXT, _echo))
     else:
-        app = build_application(
+        app = seams.build_application(
             bot_settings(database_url, **settings),
             request=request,
             get_updates_request=updates_request,
             rate_limit=False,
         )
+        diagnosis.built(app)
     pipe.attach(app)
-    return Runner(name, app, pipe, request, polling)
+    return Runner(name, app, pipe, request, database_url, diagnosis, polling)

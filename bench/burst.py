@@ -1,6 +1,6 @@
 """Benchmark 4: bcrypt stays off the event loop: p99 of views during a burst of 20 /newevent, against none.
 
-    .venv/bin/python -m bench.burst --json bench/results/burst.json
+    .venv/bin/python -m bench.burst --json        # figures to bench/results/<date>-burst.json
 
 One bot on a database of 10,000 events, with bcrypt at its deployed cost (12, about 250 ms of CPU a
 hash). ``/event`` views arrive on a fixed schedule (open loop, bench/openloop.py) the whole time.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import Update
@@ -25,75 +26,9 @@ from bench.openloop import LoopLag
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import UpdateFactory
 
-EVENTS = 10_000
+EVENTS = "10k"
 TARGET_P99_RATIO = 2.0
-
-
-def limit_create_concurrency(limit: int) -> str:
-    """EXPERIMENT, in this process only: at most ``limit`` event creations in progress at once.
-
-    Wraps ``core.service.create_event`` (which the /newevent handler calls through the module) in a
-    semaphore, so a burst's on-loop work (the origin check, parsing the date, the inserts) is spread
-    over the burst instead of landing all at once, with views served in between.
-    """
-    import inspect
-
-    from bot.handlers import create
-    from core import service
-
-    if "service.create_event" not in inspect.getsource(create):
-        raise RuntimeError("the /newevent handler no longer calls core.service.create_event; nothing to gate")
-    gate = asyncio.Semaphore(limit)
-    create_event = service.create_event
-
-    async def gated(*args: Any, **kwargs: Any) -> Any:
-        async with gate:
-            return await create_event(*args, **kwargs)
-
-    service.create_event = gated  # type: ignore[assignment]
-    return f"EXPERIMENT: at most {limit} create_event at once"
-
-
-def _describe_shipped_hashing() -> str:
-    """How ``core.codes`` runs bcrypt today, read from the module (the code changes; the label must not lie)."""
-    import inspect
-
-    from core import codes
-
-    pools = [v for v in vars(codes).values() if type(v).__name__ == "ThreadPoolExecutor"]
-    if pools:
-        return f"a dedicated pool of {pools[0]._max_workers} thread(s) at normal priority"
-    if "to_thread" in inspect.getsource(codes):
-        return "asyncio.to_thread (the loop's default pool, min(32, CPUs + 4) threads, normal priority)"
-    return "core.codes.hash_code"
-
-
-def install_hash_executor(threads: int | None, nice: int) -> str:
-    """EXPERIMENT, in this process only: hash codes on a pool of ``threads`` at OS priority ``nice``.
-
-    This swaps ``core.codes.hash_code`` for one using a dedicated pool, to measure a suggested fix
-    without changing the bot. Returns a description for the report.
-    """
-    if threads is None and nice == 0:
-        return "as shipped: " + _describe_shipped_hashing()
-    import os
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from core import codes
-
-    def lower_priority() -> None:
-        # On Linux a thread is a task of its own: this lowers the priority of this worker only.
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-
-    workers = threads or min(32, (os.cpu_count() or 1) + 4)
-    executor = ThreadPoolExecutor(workers, "bcrypt", initializer=lower_priority if nice else None)
-
-    async def hash_code(code: str, rounds: int) -> str:
-        return await asyncio.get_running_loop().run_in_executor(executor, codes._hash_sync, code, rounds)
-
-    codes.hash_code = hash_code  # type: ignore[assignment]
-    return f"EXPERIMENT: dedicated pool of {workers} thread(s) at nice {nice}"
+WARMUP_CREATES = 3
 
 
 def _inject(runner: Runner, raw: str) -> int:
@@ -103,15 +38,15 @@ def _inject(runner: Runner, raw: str) -> int:
 
 
 async def _views(
-    runner: Runner, factory: UpdateFactory, rate: float, *, seconds: float, until: Any = None
+    runner: Runner, factory: UpdateFactory, rate: float, *, until: Callable[[int], bool]
 ) -> list[tuple[float, int]]:
-    """Send views at ``rate`` for ``seconds`` (or until ``until()``); return (scheduled arrival, update id)."""
+    """Send views at ``rate`` until ``until(views sent)``; return (scheduled arrival, update id) of each."""
     t0 = time.perf_counter()
     sent: list[tuple[float, int]] = []
     k = 0
     while True:
         due = t0 + k / rate
-        if due - t0 >= seconds if until is None else until():
+        if until(k):
             return sent
         delay = due - time.perf_counter()
         if delay > 0:
@@ -130,17 +65,21 @@ async def _all_done(runner: Runner, ids: list[int]) -> None:
 async def _measure(args: Any) -> dict[str, Any]:
     clock = common.Stopwatch()
     async with db.bench_database("burst") as url:
-        await db.load_events(url, 1, EVENTS)
+        await db.load_events(url, 1, args.events)
         runner = make_runner("bot", url, polling=False, bcrypt_rounds=args.bcrypt_rounds)
         runner.pipe.done_at = {}
-        factory = UpdateFactory(EVENTS, seed=41)
+        factory = UpdateFactory(args.events, seed=41)
         lag = LoopLag()
         await runner.start()
         cycles: list[dict[str, Any]] = []
         try:
-            warm = await _views(runner, factory, args.rate, seconds=3)
-            warm_creates = [_inject(runner, factory.newevent()) for _ in range(3)]
-            await _all_done(runner, [i for _, i in warm] + warm_creates)
+            warm_views = round(args.warmup_seconds * args.rate)
+            async with runner.leaves_rows("/event", warm_views):
+                warm = await _views(runner, factory, args.rate, until=lambda k: k >= warm_views)
+                await _all_done(runner, [i for _, i in warm])
+            async with runner.leaves_rows("/newevent", WARMUP_CREATES):
+                warm_creates = [_inject(runner, factory.newevent()) for _ in range(WARMUP_CREATES)]
+                await _all_done(runner, warm_creates)
             clock.say(
                 f"warmed up; {args.cycles} cycles of quiet {args.quiet_seconds:g} s, then {args.creates} creates"
             )
@@ -148,17 +87,17 @@ async def _measure(args: Any) -> dict[str, Any]:
             done_at = runner.pipe.done_at
             for c in range(args.cycles):
                 quiet_start = time.perf_counter()
-                quiet = await _views(runner, factory, args.rate, seconds=args.quiet_seconds)
+                quiet = await _views(
+                    runner, factory, args.rate, until=lambda k: k / args.rate >= args.quiet_seconds
+                )
                 quiet_end = time.perf_counter()
                 burst_start = time.perf_counter()
                 creates = [_inject(runner, factory.newevent()) for _ in range(args.creates)]
-                burst = await _views(
-                    runner,
-                    factory,
-                    args.rate,
-                    seconds=0,
-                    until=lambda ids=creates: all(i in done_at for i in ids),
-                )
+
+                def creates_done(_views_sent: int, ids: list[int] = creates) -> bool:
+                    return all(i in done_at for i in ids)
+
+                burst = await _views(runner, factory, args.rate, until=creates_done)
                 burst_end = max(done_at[i] for i in creates)
                 await _all_done(runner, [i for _, i in quiet + burst])
                 await asyncio.sleep(args.cooldown)
@@ -252,7 +191,7 @@ def _report(summary: dict[str, Any], args: Any) -> None:
     )
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     p = common.parser(__doc__.split("\n\n")[0])
     p.add_argument("--rate", type=float, default=60.0, help="views per second (default 60)")
     p.add_argument("--creates", type=int, default=20, help="creates per burst (default 20)")
@@ -261,34 +200,28 @@ def main() -> None:
     p.add_argument(
         "--cooldown", type=float, default=1.0, help="pause after a burst, not measured (default 1)"
     )
+    p.add_argument("--warmup-seconds", type=float, default=3.0, help="views before measuring (default 3 s)")
     p.add_argument("--bcrypt-rounds", type=int, default=12, help="bcrypt cost (default 12, as deployed)")
     p.add_argument(
-        "--hash-threads",
-        type=int,
-        help="EXPERIMENT: hash on a dedicated pool of this many threads (default: as shipped)",
+        "--events",
+        type=common.parse_size,
+        default=common.parse_size(EVENTS),
+        help="events loaded (default 10k)",
     )
-    p.add_argument("--hash-nice", type=int, default=0, help="EXPERIMENT: OS priority of those threads (0-19)")
-    p.add_argument(
-        "--create-concurrency", type=int, help="EXPERIMENT: at most this many create_event at once"
-    )
-    args = p.parse_args()
+    args = p.parse_args(argv)
     common.configure_logging(args.log_level, BOT_TOKEN)
-    args.hashing = install_hash_executor(args.hash_threads, args.hash_nice)
-    if args.create_concurrency:
-        args.hashing += "; " + limit_create_concurrency(args.create_concurrency)
-    print(f"hashing: {args.hashing}")
     raw = asyncio.run(_measure(args))
     summary = _summarise(raw)
     _report(summary, args)
     common.write_json(
         args.json,
         "burst",
-        common.command_line(),
+        argv,
         {
+            "events": args.events,
             "rate_per_s": args.rate,
             "creates_per_burst": args.creates,
             "bcrypt_rounds": args.bcrypt_rounds,
-            "hashing": args.hashing,
             "summary": summary,
             "bot_api_calls": raw["calls"],
         },

@@ -17,8 +17,11 @@ from typing import Any
 
 import telegram
 
+from bench import seams
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+DATED = Path("<dated>")  # what ``--json`` without a path stands for
 
 
 def code_fingerprint() -> str:
@@ -38,7 +41,14 @@ CODE_AT_START = code_fingerprint()
 def parser(description: str) -> argparse.ArgumentParser:
     """The options every benchmark takes; each adds its own."""
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures to PATH as JSON")
+    p.add_argument(
+        "--json",
+        type=Path,
+        nargs="?",
+        const=DATED,
+        metavar="PATH",
+        help="also write the figures as JSON: to PATH, or without one to bench/results/<date>-<name>.json",
+    )
     p.add_argument(
         "--log-level",
         default="INFO",
@@ -47,12 +57,42 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
+def add_card_edit_argument(p: argparse.ArgumentParser) -> None:
+    """``--card-edit-seconds``: after an RSVP the benchmark waits for the card's edits, untimed."""
+    p.add_argument(
+        "--card-edit-seconds",
+        type=float,
+        default=3.0,
+        help="least time between two edits of a card (default 3, as deployed; 0 for a quick check)",
+    )
+
+
+def parse_size(text: str) -> int:
+    """A number of events as written on the command line: ``200``, ``10k``, ``1M``."""
+    factor = {"k": 1_000, "M": 1_000_000}.get(text[-1:], 1)
+    try:
+        value = int(text[:-1] if factor > 1 else text) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of events such as 200, 10k or 1M"
+        ) from None
+    if value < 8:
+        raise argparse.ArgumentTypeError("at least 8 events (every 4th has a card)")
+    return value
+
+
+def size_label(events: int) -> str:
+    """``10k``, ``1M``, ``200``: how a table size is named in the tables and the JSON."""
+    for suffix, factor in (("M", 1_000_000), ("k", 1_000)):
+        if events >= factor and events % factor == 0:
+            return f"{events // factor}{suffix}"
+    return str(events)
+
+
 def configure_logging(level: str, token: str) -> None:
     """Log as ``python -m bot`` does (same format, same secret filter), but into /dev/null."""
-    from bot import logs
-
-    logs.configure(level.upper(), token)
-    sink = open(os.devnull, "w")
+    seams.configure_logging(level, token)
+    sink = open(os.devnull, "w")  # open for the life of the process
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(sink)
@@ -113,13 +153,26 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def write_json(path: Path | None, benchmark: str, command: str, payload: dict[str, Any]) -> None:
-    """Write the figures with what produced them; nothing when no path was given."""
+def write_json(
+    path: Path | None,
+    benchmark: str,
+    argv: Sequence[str] | None,
+    payload: dict[str, Any],
+    *,
+    variant: str = "",
+) -> Path | None:
+    """Write the figures with what produced them; nothing when no path was given.
+
+    ``DATED`` (``--json`` alone) is ``bench/results/<date>-<benchmark>[-<variant>].json``.
+    """
     if path is None:
-        return
+        return None
+    if path == DATED:
+        name = "-".join(part for part in (datetime.now(UTC).date().isoformat(), benchmark, variant) if part)
+        path = RESULTS_DIR / f"{name}.json"
     document = {
         "benchmark": benchmark,
-        "command": command,
+        "command": command_line(benchmark, argv),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_fingerprint": CODE_AT_START,
         "machine": {
@@ -127,22 +180,31 @@ def write_json(path: Path | None, benchmark: str, command: str, payload: dict[st
             "python": platform.python_version(),
             "python_telegram_bot": telegram.__version__,
             "platform": platform.platform(),
+            # The machines are shared: a high load means noisy rates and latencies.
+            "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
         },
         **payload,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+    path.write_text(json.dumps(_no_nan(document), indent=2, default=str, allow_nan=False) + "\n")
     print(f"\nwrote {path}")
+    return path
 
 
-def command_line() -> str:
-    return ".venv/bin/python -m " + " ".join([_module_name(), *sys.argv[1:]])
+def _no_nan(value: Any) -> Any:
+    """NaN (a percentile of no samples) as null, so the file is valid JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    return value
 
 
-def _module_name() -> str:
-    main = sys.modules["__main__"]
-    spec = getattr(main, "__spec__", None)
-    return spec.name if spec is not None else Path(sys.argv[0]).stem
+def command_line(benchmark: str, argv: Sequence[str] | None) -> str:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    return " ".join([".venv/bin/python -m", f"bench.{benchmark}", *arguments])
 
 
 class Stopwatch:

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import asyncpg
 import bcrypt
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.storage.engine import make_engine
-from core.storage.migrate import migrate
+from bench import seams
 
 ADMIN_URL = os.environ.get(
     "SKEDJIT_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -109,9 +109,9 @@ async def bench_database(tag: str) -> AsyncIterator[str]:
     await _admin(f'CREATE DATABASE "{name}"')
     try:
         url = database_url(name)
-        engine = make_engine(url)
+        engine = create_async_engine(url)
         try:
-            await migrate(engine)
+            await seams.migrate(engine)
         finally:
             await engine.dispose()
         yield url

@@ -1,86 +1,30 @@
-"""DIAGNOSES: take one part of a view away, inside a benchmark process only, to see what it costs.
+"""DIAGNOSES: take one part of a view away, in a benchmark process only, to see what it costs.
 
-Nothing here changes the bot's files: each function replaces something in the running benchmark, so
-the same harness measures the bot with and without it, side by side with the echo bot. They break the
-bot on purpose (a view without a database shows one event under every link), so a result is a cost,
-never a figure for the bot. Used by ``bench.throughput --without ...`` and ``bench.profile --without``.
+Nothing here changes the bot's files: the same harness measures the bot with and without a part,
+side by side with the echo bot. They break the bot on purpose (without its database a view shows
+one event under every link), so a result is a cost, never a figure for the bot. Used by
+``bench.throughput --without ...`` and ``bench.profile --without ...``.
 
-(Until the views' fix landed this file held ``--experiment lean-view``, a sketch of that fix; it is in
-the git history at a2382a0.)
+The guards are the handler groups before 0, removed from the built Application. The other parts
+are replaced through bench/seams.py, which raises if a part is no longer where it was, and
+``check_used`` raises if the bot never called a replacement: a renamed part fails the run instead
+of being measured unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
 
+from telegram.ext import Application
 
-def without_database() -> str:
-    from core import service, sharing
+from bench import seams
 
-    real_view = service.view_event
-    first: list[Any] = []
-
-    async def view_event(uow: Any, link_id: str, *, viewer_chat_id: int | None = None) -> Any:
-        if not first:  # one real read, so the card has a real event's shape
-            first.append(await real_view(uow, link_id, viewer_chat_id=viewer_chat_id))
-        event, zone = first[0]
-        return dataclasses.replace(event, link_id=link_id), zone
-
-    async def record_card(*_args: Any, **_kwargs: Any) -> None:
-        return None
-
-    service.view_event = view_event  # type: ignore[assignment]
-    sharing.record_card = record_card  # type: ignore[assignment]
-    return "database (one event, renamed to each link; no card recorded)"
-
-
-def without_guards() -> str:
-    from bot import handlers
-
-    register = handlers.register
-
-    def register_without_guards(application: Any) -> None:
-        register(application)
-        for group in (-3, -2, -1):  # unhandled kinds, the flood brake, codes in groups
-            application.handlers.pop(group, None)
-
-    handlers.register = register_without_guards
-    return "guards (handler groups -3..-1)"
-
-
-def without_keyboard_build() -> str:
-    from bot import keyboards
-
-    build = keyboards.card_keyboard
-    built: dict[bool, Any] = {}
-
-    def card_keyboard(bot_username: str, link_id: str, *, cancelled: bool = False) -> Any:
-        if cancelled not in built:  # every card gets the first card's buttons
-            built[cancelled] = build(bot_username, link_id, cancelled=cancelled)
-        return built[cancelled]
-
-    keyboards.card_keyboard = card_keyboard  # type: ignore[assignment]
-    return "keyboard building (one prebuilt keyboard)"
-
-
-def without_card_text() -> str:
-    from bot import texts
-
-    def card(event: Any, bot_username: str, **_kwargs: Any) -> str:
-        return f"📅 <b>Event</b>\n🔗 {texts.deep_link(bot_username, event.link_id)}"
-
-    texts.card = card  # type: ignore[assignment]
-    return "card text (a fixed two-line text)"
-
-
-WITHOUT: dict[str, Callable[[], str]] = {
-    "database": without_database,
-    "guards": without_guards,
-    "keyboard": without_keyboard_build,
-    "card-text": without_card_text,
+WITHOUT = {
+    "database": "the view's database (one event, renamed to each link; no card recorded)",
+    "guards": "guards (every handler group before 0)",
+    "keyboard": "keyboard building (one prebuilt keyboard)",
+    "card-text": "card text (a fixed two-line text)",
 }
 
 
@@ -90,12 +34,49 @@ def add_argument(parser: argparse.ArgumentParser, what: str) -> None:
         "--without",
         nargs="+",
         choices=list(WITHOUT),
+        default=[],
         help=f"DIAGNOSIS: {what} without these parts of a view (bench/diagnoses.py)",
     )
 
 
-def install(names: list[str] | None) -> str:
-    """Apply the named diagnoses; return how to label the bot in the report."""
-    if not names:
-        return "as shipped"
-    return "DIAGNOSIS, without " + "; ".join(WITHOUT[name]() for name in names)
+class Diagnosis:
+    """The parts switched off in this run, applied to each bot as it is built and started."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(dict.fromkeys(names))
+        self.switches: list[seams.Switch] = []
+        if "keyboard" in self.names:
+            self.switches.append(seams.without_keyboard_build())
+        if "card-text" in self.names:
+            self.switches.append(seams.without_card_text())
+
+    @property
+    def label(self) -> str:
+        if not self.names:
+            return "as shipped"
+        return "DIAGNOSIS, without " + "; ".join(WITHOUT[name] for name in self.names)
+
+    @property
+    def file_suffix(self) -> str:
+        """``without-database-guards``: keeps a diagnosis's JSON apart from the bot's own figures."""
+        return "-".join(["without", *self.names]) if self.names else ""
+
+    @property
+    def records_cards(self) -> bool:
+        return "database" not in self.names
+
+    def built(self, application: Application) -> None:  # type: ignore[type-arg]
+        if "guards" in self.names:
+            guards = [group for group in application.handlers if group < 0]
+            if not guards:
+                raise seams.SeamBroken("the bot has no handler groups before 0 (its guards) to remove")
+            for group in guards:
+                del application.handlers[group]
+
+    def started(self, application: Application) -> None:  # type: ignore[type-arg]
+        if "database" in self.names:
+            self.switches.append(seams.without_view_database(application))
+
+    def check_used(self) -> None:
+        for switch in self.switches:
+            switch.check_used()

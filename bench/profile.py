@@ -11,23 +11,26 @@ so the profile shows where the loop spends its time across every task, not one c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import common, db, diagnoses
+from bench import common, db
 from bench.apps import make_runner
+from bench.diagnoses import Diagnosis, add_argument
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import PATHS, UpdateFactory
 
 
-async def _run(args: Any) -> None:
+async def _run(args: Any, diagnosis: Diagnosis) -> None:
     from pyinstrument import Profiler
 
     async with db.bench_database("profile") as url:
         await db.load_events(url, 1, args.events)
-        runner = make_runner(
-            args.path, None if args.path == "echo" else url, bcrypt_rounds=args.bcrypt_rounds
-        )
+        if args.path == "echo":
+            runner = make_runner("echo", None)
+        else:
+            runner = make_runner(args.path, url, diagnosis=diagnosis, bcrypt_rounds=args.bcrypt_rounds)
         factory = UpdateFactory(args.events, seed=21)
         await runner.start()
         try:
@@ -38,6 +41,7 @@ async def _run(args: Any) -> None:
             rate = await runner.run(factory.batch(args.path, args.updates))
             await runner.drain_background()
             profiler.stop()
+            diagnosis.check_used()
         finally:
             await runner.stop()
     print(f"{args.path}: {rate:.0f} updates/s while profiled")
@@ -48,21 +52,22 @@ async def _run(args: Any) -> None:
         print(f"wrote {args.html}")
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     p = common.parser(__doc__.split("\n\n")[0])
     p.add_argument("path", choices=list(PATHS), help="which updates to send")
     p.add_argument("--updates", type=int, default=2000)
-    p.add_argument("--events", type=int, default=10_000)
+    p.add_argument("--events", type=common.parse_size, default=10_000)
     p.add_argument("--bcrypt-rounds", type=int, default=12)
     p.add_argument("--interval", type=float, default=0.0005, help="sampling interval in seconds")
     p.add_argument("--flat", action="store_true", help="list functions by their own time instead of a tree")
     p.add_argument("--all", action="store_true", help="show library frames too")
     p.add_argument("--html", type=Path, help="also write pyinstrument's HTML report here")
-    diagnoses.add_argument(p, "profile")
-    args = p.parse_args()
+    add_argument(p, "profile")
+    args = p.parse_args(argv)
     common.configure_logging(args.log_level, BOT_TOKEN)
-    print(diagnoses.install(args.without))
-    asyncio.run(_run(args))
+    diagnosis = Diagnosis(args.without)
+    print(diagnosis.label)
+    asyncio.run(_run(args, diagnosis))
 
 
 if __name__ == "__main__":

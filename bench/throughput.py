@@ -1,6 +1,6 @@
 """Benchmark 1: updates per second through the whole PTB pipeline, against an echo bot, at 10k and 1M events.
 
-    .venv/bin/python -m bench.throughput --json bench/results/throughput.json
+    .venv/bin/python -m bench.throughput --json        # figures to bench/results/<date>-throughput.json
 
 Three Applications run in one process: the echo bot, the bot on a database of 10,000 events and the
 bot on one of 1,000,000 (bulk-loaded; every 4th event has 1-8 RSVPs and a card in its group). Each
@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from typing import Any
 
-from bench import common, db, diagnoses
+from bench import common, db
 from bench.apps import CONCURRENT_UPDATES, Runner, make_runner
+from bench.diagnoses import Diagnosis, add_argument
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import UpdateFactory
 
 PATHS = ("/event", "/start <link>", "rsvp tap", "/newevent")
 VIEWS = ("/event", "/start <link>")
-SIZES = {"10k": 10_000, "1M": 1_000_000}
+SIZES = ("10k", "1M")
 TARGET_VIEW_RATIO = 0.5
 MIN_UPDATES = {"echo": 2000, "/newevent": 24}
 DEFAULT_MIN = 300
@@ -46,16 +49,27 @@ async def _timed(runner: Runner, raws: list[str]) -> dict[str, float]:
     }
 
 
-async def _measure(args: Any) -> dict[str, Any]:
+async def _measure(args: Any, diagnosis: Diagnosis) -> dict[str, Any]:
     clock = common.Stopwatch()
-    sizes = {name: n for name, n in SIZES.items() if name in args.sizes}
-    async with db.bench_database("tp10k") as url10k, db.bench_database("tp1m") as url1m:
-        urls = {"10k": url10k, "1M": url1m}
+    sizes = {common.size_label(n): n for n in args.sizes}
+    async with AsyncExitStack() as stack:
+        urls = {
+            name: await stack.enter_async_context(db.bench_database(f"tp{name.lower()}")) for name in sizes
+        }
         for name, n in sizes.items():
             await db.load_events(urls[name], 1, n)
             clock.say(f"loaded {n:,} events")
         echo = make_runner("echo", None)
-        bots = {name: make_runner(f"bot {name}", urls[name]) for name in sizes}
+        bots = {
+            name: make_runner(
+                f"bot {name}",
+                urls[name],
+                diagnosis=diagnosis,
+                bcrypt_rounds=args.bcrypt_rounds,
+                card_edit_interval_seconds=args.card_edit_seconds,
+            )
+            for name in sizes
+        }
         factories = {name: UpdateFactory(n, seed=11) for name, n in sizes.items()}
         echo_factory = UpdateFactory(10_000, seed=12)
         runners = [echo, *bots.values()]
@@ -63,13 +77,19 @@ async def _measure(args: Any) -> dict[str, Any]:
             await runner.start()
         counts: dict[str, int] = {}
         try:
-            # Warm-up, and the size of each measurement: about --seconds of work at the warm-up rate.
-            warm = await _timed(echo, echo_factory.batch("echo", 2000))
-            counts["echo"] = max(MIN_UPDATES["echo"], int(warm["rate"] * args.seconds))
+            # Warm-up, checked: each path must leave its rows. Then the size of each measurement:
+            # --updates, or about --seconds of work at the warm-up rate.
+            warm = await _timed(echo, echo_factory.batch("echo", args.warmup * 10))
+            counts["echo"] = args.updates or max(MIN_UPDATES["echo"], int(warm["rate"] * args.seconds))
             for path in args.paths:
-                n = 8 if path == "/newevent" else 200
-                rates = [(await _timed(bot, factories[s].batch(path, n)))["rate"] for s, bot in bots.items()]
-                counts[path] = max(MIN_UPDATES.get(path, DEFAULT_MIN), int(min(rates) * args.seconds))
+                n = min(8, args.warmup) if path == "/newevent" else args.warmup
+                rates = []
+                for size, bot in bots.items():
+                    async with bot.leaves_rows(path, n):
+                        rates.append((await _timed(bot, factories[size].batch(path, n)))["rate"])
+                counts[path] = args.updates or max(
+                    MIN_UPDATES.get(path, DEFAULT_MIN), int(min(rates) * args.seconds)
+                )
             clock.say(
                 "warmed up; updates per measurement: " + ", ".join(f"{k} {v}" for k, v in counts.items())
             )
@@ -90,6 +110,7 @@ async def _measure(args: Any) -> dict[str, Any]:
                         f"{p} {this_round[p][s]['rate']:.0f}/s ({s})" for p in args.paths for s in bots
                     )
                 )
+            diagnosis.check_used()
             calls = {runner.name: dict(runner.request.calls) for runner in runners}
         finally:
             for runner in runners:
@@ -176,37 +197,53 @@ def _cell(per_batch: float | None) -> str:
     return "-" if per_batch is None else f"{per_batch:.1f}"
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     p = common.parser(__doc__.split("\n\n")[0])
     p.add_argument("--rounds", type=int, default=3, help="measurement rounds (default 3)")
     p.add_argument(
         "--seconds", type=float, default=1.5, help="about how long each measurement runs (default 1.5)"
     )
-    p.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES), help="table sizes to run")
+    p.add_argument(
+        "--updates", type=int, help="updates per measurement, instead of --seconds' worth (for a quick check)"
+    )
+    p.add_argument("--warmup", type=int, default=200, help="updates per path and bot before measuring")
+    p.add_argument(
+        "--sizes",
+        nargs="+",
+        type=common.parse_size,
+        default=[common.parse_size(s) for s in SIZES],
+        metavar="EVENTS",
+        help="table sizes, e.g. 10k 1M (the default)",
+    )
     p.add_argument("--paths", nargs="+", default=list(PATHS), choices=list(PATHS), help="paths to run")
-    diagnoses.add_argument(p, "measure")
-    args = p.parse_args()
+    p.add_argument("--bcrypt-rounds", type=int, default=12, help="bcrypt cost (default 12, as deployed)")
+    common.add_card_edit_argument(p)
+    add_argument(p, "measure")
+    args = p.parse_args(argv)
     common.configure_logging(args.log_level, BOT_TOKEN)
-    args.variant = diagnoses.install(args.without)
+    diagnosis = Diagnosis(args.without)
+    args.variant = diagnosis.label
     print(f"bot: {args.variant}")
-    raw = asyncio.run(_measure(args))
+    raw = asyncio.run(_measure(args, diagnosis))
     summary = _summarise(raw)
     _report(summary, raw, args)
     common.write_json(
         args.json,
         "throughput",
-        common.command_line(),
+        argv,
         {
             "bot": args.variant,
             "concurrent_updates": CONCURRENT_UPDATES,
             "rate_limiter": None,
-            "bcrypt_rounds": 12,
+            "bcrypt_rounds": args.bcrypt_rounds,
             "target_view_ratio": TARGET_VIEW_RATIO,
+            "sizes": raw["sizes"],
             "summary": summary,
             "updates_per_measurement": raw["counts"],
             "rounds": raw["rounds"],
             "bot_api_calls": raw["calls"],
         },
+        variant=diagnosis.file_suffix,
     )
 
 

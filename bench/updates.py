@@ -128,3 +128,12 @@ PATHS: dict[str, Callable[[UpdateFactory], str]] = {
     "rsvp tap": UpdateFactory.rsvp_tap,
     "/newevent": UpdateFactory.newevent,
 }
+
+# The table each path adds one row to per update, as the bot records it: a view its card, a tap its
+# answer (the tapper is new to the event), a create its event.
+EFFECTS: dict[str, str] = {
+    "/event": "posted_cards",
+    "/start <link>": "posted_cards",
+    "rsvp tap": "rsvps",
+    "/newevent": "events",
+}
