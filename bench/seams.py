@@ -12,7 +12,7 @@ used: a rename fails the run (and the smoke test, tests/bench) instead of measur
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import logging
 from collections.abc import Callable
 from types import ModuleType
@@ -93,11 +93,11 @@ def view_batches(application: Application) -> tuple[int, int]:  # type: ignore[t
 
 
 async def drain_card_edits(application: Application) -> None:  # type: ignore[type-arg]
-    """Wait for the card edits the bot started after answering (an RSVP tap's refresh)."""
-    drain = getattr(_bot_data_attribute(application, "refresher"), "drain", None)
-    if drain is None:
-        raise SeamBroken("the card refresher has no drain()")
-    await drain()
+    """Make every card edit that is due now (an RSVP tap's refresh), as the sync loop would."""
+    until_idle = getattr(_bot_data_attribute(application, "card_sync"), "until_idle", None)
+    if until_idle is None:
+        raise SeamBroken("the card sync has no until_idle()")
+    await until_idle(application.bot)
 
 
 class Switch:
@@ -158,9 +158,7 @@ class _FirstViewOnly:
             self._first = await self._real.read(link_id, viewer_chat_id)
             if self._first is None:
                 raise SeamBroken(f"the first view's event {link_id} was not found")
-        event = copy.copy(self._first.event)
-        event.link_id = link_id
-        return self._first._replace(event=event)
+        return self._first._replace(event=dataclasses.replace(self._first.event, link_id=link_id))
 
     async def record_card(self, _card: object) -> None:
         self._switch.count()

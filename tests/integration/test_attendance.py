@@ -117,6 +117,6 @@ async def test_an_unknown_answer_is_refused_and_names_are_tidied(uow):
     link = await make(uow)
     with pytest.raises(InvalidField):
         await answer(uow, link, 1, "yes please")
-    outcome = await attendance.respond(uow, link, user_id=1, name="  Ann\n  " + "x" * 100, answer=GOING)
+    await attendance.respond(uow, link, user_id=1, name="  Ann\n  " + "x" * 100, answer=GOING)
     assert (await service.get_event(uow, link)).rsvps.going[0].name.startswith("Ann x")
     assert len((await service.get_event(uow, link)).rsvps.going[0].name) == NAME_MAX
