@@ -1,9 +1,10 @@
 """Telegram's flood limits, kept by all the bot's processes together.
 
-Per group: at most 20 messages in any minute (10 at once, then one every 6 s), through a budget in the
-database that every process draws on (``core.budgets``): one statement per message into a group. A
-private chat costs nothing there. Overall, about 30 messages a second: each process keeps to its share,
-28 divided by the processes alive. A 429 is retried after the time Telegram asks for.
+Per group: Telegram allows 20 messages a minute, and about one a second in any chat, with short bursts.
+The budget here is 3 at once, then one every 3.6 s: at most 3 in any 3 seconds and 19 in any minute.
+It lives in the database and every process draws on it (``core.budgets``): one statement per message
+into a group; a private chat costs nothing there. Overall, about 30 messages a second: each process
+keeps to its share, 28 divided by the processes alive. A 429 is retried after the time Telegram asks.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OVERALL_PER_SECOND = 28.0
-GROUP_BURST = 10
-GROUP_INTERVAL = 6.0  # seconds: 10 a minute after the burst
+GROUP_BURST = 3
+GROUP_INTERVAL = 3.6  # seconds: with the burst, 3 + 60 / 3.6 < 20 in any minute
 MAX_RETRIES = 3
 # Methods that put a message in a chat or change one: what Telegram's flood limits count.
 COUNTED = frozenset(

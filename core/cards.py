@@ -25,7 +25,7 @@ from core.storage.views import CardRecord, event_view
 PUBLISH_LEASE = timedelta(seconds=10)
 # How long a claimed event's cards stay with the process that claimed them (CARD_SYNC_LEASE_SECONDS).
 # Editing them can wait on a group's flood limit; if the process dies, another takes over after this.
-SYNC_LEASE = timedelta(seconds=60)
+SYNC_LEASE = timedelta(seconds=30)
 # A card whose edits keep failing is retried with growing pauses, then given up on.
 RETRY_FIRST = timedelta(seconds=2)
 RETRY_MAX = timedelta(minutes=5)

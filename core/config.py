@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     # How often a process looks for card edits left by others (its own changes it edits at once), and
     # how long a process holds the cards it claimed before another may take them over.
     card_sync_poll_seconds: float = Field(default=5.0, gt=0, le=600)
-    card_sync_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    card_sync_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
 
     @field_validator("database_url")
     @classmethod

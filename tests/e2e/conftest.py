@@ -58,6 +58,8 @@ BOT_SETTINGS = frozenset(
         "LISTEN",
         "REMINDER_POLL_SECONDS",
         "CARD_EDIT_INTERVAL_SECONDS",
+        "CARD_SYNC_POLL_SECONDS",
+        "CARD_SYNC_LEASE_SECONDS",
     }
 )
 
@@ -137,6 +139,9 @@ def bot_env(fake_api: str, postgres_url: str, **settings: str) -> dict[str, str]
         BCRYPT_ROUNDS="4",
         DEFAULT_TIMEZONE="Europe/Paris",
         LOG_LEVEL=os.environ.get("SKEDJIT_E2E_LOG_LEVEL", "INFO"),
+        # Work a process dies holding is taken over after the lease; short here, so tests see it happen.
+        CARD_SYNC_POLL_SECONDS="0.5",
+        CARD_SYNC_LEASE_SECONDS="3",
         **settings,
     )
 

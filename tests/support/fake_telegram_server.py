@@ -23,7 +23,7 @@ import httpx
 from aiohttp import BodyPartReader, web
 
 from .fake_dispatch import MAX_LONG_POLL, dispatch
-from .fake_telegram import FakeTelegram, JsonDict, UploadedFile
+from .fake_telegram import FakeTelegram, JsonDict, RateLimits, UploadedFile
 
 T = TypeVar("T")
 HOST = "127.0.0.1"
@@ -116,7 +116,9 @@ _CONTROL_POST: dict[str, Control] = {
     ),
     "channel_post": lambda f, b: f.channel_post(b["chat_id"], b["text"]),
     "edit": lambda f, b: f.user_edits(_message_ref(b), b["text"]),
-    "tap": lambda f, b: f.user_taps(b["user_id"], _message_ref(b), b["data"]),
+    "tap": lambda f, b: f.user_taps(b["user_id"], _message_ref(b), b["data"], forged=bool(b.get("forged"))),
+    "send_as_channel": lambda f, b: f.member_sends_as_channel(b["channel_id"], b["chat_id"], b["text"]),
+    "upgrade": lambda f, b: f.upgrade_to_supergroup(b["chat_id"]),
     "inline": lambda f, b: f.user_inline_query(b["user_id"], b["query"], chat_type=b.get("chat_type")),
     "inline_pick": lambda f, b: f.user_picks_inline_result(
         b["user_id"], {"id": b["inline_query_id"], "query": b.get("query", "")}, b["result_id"], b["chat_id"]
@@ -136,7 +138,10 @@ _CONTROL_POST: dict[str, Control] = {
     "delay_next": lambda f, b: f.delay_next(
         b["method"], float(b["seconds"]), b.get("count", 1), chat_id=b.get("chat_id")
     ),
-    "rate_limits": lambda f, b: f.rate_limits(b.get("enabled", True)),
+    "rate_limits": lambda f, b: f.rate_limits(
+        b.get("enabled", True),
+        RateLimits(**{k: tuple(v) for k, v in b["limits"].items()}) if b.get("limits") else None,
+    ),
     "reset": lambda f, b: f.reset(),
     # Webhook tests play Telegram: they pop queued updates and POST them to the bot themselves.
     "take_updates": lambda f, b: f.take_updates(),
@@ -366,9 +371,9 @@ class FakeTelegramClient:
             chat_id=_id(chat) if chat is not None else None,
         )
 
-    async def rate_limits(self, enabled: bool = True) -> None:
-        """Turn flood control on or off."""
-        await self._post("rate_limits", enabled=enabled)
+    async def rate_limits(self, enabled: bool = True, **limits: tuple[int, float]) -> None:
+        """Turn flood control on or off; ``limits`` override RateLimits' windows (per_group=(20, 60.0))."""
+        await self._post("rate_limits", enabled=enabled, limits=limits or None)
 
     async def reset(self) -> None:
         """Forget all state."""
@@ -394,9 +399,21 @@ class FakeTelegramClient:
         """The author edits a message."""
         return await self._post("edit", **_message_fields(message), text=new_text)
 
-    async def user_taps(self, user: Any, message: Mapping[str, Any], callback_data: str) -> JsonDict:
-        """A user taps an inline button; returns the CallbackQuery."""
-        return await self._post("tap", user_id=_id(user), **_message_fields(message), data=callback_data)
+    async def user_taps(
+        self, user: Any, message: Mapping[str, Any], callback_data: str, *, forged: bool = False
+    ) -> JsonDict:
+        """A user taps an inline button (``forged``: data no button carries); returns the CallbackQuery."""
+        return await self._post(
+            "tap", user_id=_id(user), **_message_fields(message), data=callback_data, forged=forged
+        )
+
+    async def member_sends_as_channel(self, channel: Any, group: Any, text: str) -> JsonDict:
+        """A member posts in a group as a channel."""
+        return await self._post("send_as_channel", channel_id=_id(channel), chat_id=_id(group), text=text)
+
+    async def upgrade_to_supergroup(self, group: Any) -> JsonDict:
+        """A basic group becomes a supergroup; returns the new chat."""
+        return await self._post("upgrade", chat_id=_id(group))
 
     async def user_inline_query(self, user: Any, query: str) -> JsonDict:
         """A user types an inline query; returns the InlineQuery."""
