@@ -102,8 +102,16 @@ async def claim_stale(
     Events whose every card is up to date (their rest after an edit is over) are done with here.
     """
     now = now_or(now)
-    async with uow:
-        event_ids = await uow.card_syncs.claim(now, limit, now + lease)
+    async with uow.single_statement():
+        generations = await uow.card_syncs.claim(now, limit, now + lease)
+        await uow.commit()
+    event_ids = list(generations)
+    if not event_ids:
+        async with uow.single_statement():
+            return Claimed([], await uow.card_syncs.next_due())
+    # Reads that need no common snapshot: the cards read here are edited to the event read here, and
+    # any change after that leaves them due again.
+    async with uow.single_statement():
         events = await uow.events.by_ids(set(event_ids))
         answers = await uow.rsvps.answers_of(set(events))
         stale = await uow.cards.stale_of({event.id: event.card_version for event in events.values()})
@@ -121,10 +129,11 @@ async def claim_stale(
             for event_id in event_ids
             if event_id in stale
         ]
-        await uow.card_syncs.drop([event_id for event_id in event_ids if event_id not in stale])
-        next_due = await uow.card_syncs.next_due() if not event_ids else None
-        await uow.commit()
-    return Claimed(work, next_due)
+    if idle := {event_id: generations[event_id] for event_id in event_ids if event_id not in stale}:
+        async with uow.single_statement():  # rested with nothing new: done
+            await uow.card_syncs.drop(idle)
+            await uow.commit()
+    return Claimed(work)
 
 
 async def finish(

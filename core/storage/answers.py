@@ -95,7 +95,7 @@ promoted AS (
 synced AS (
     INSERT INTO card_syncs (event_id, due_at)
     SELECT event_id, CAST(:now AS TIMESTAMPTZ) FROM decided
-    ON CONFLICT (event_id) DO NOTHING
+    ON CONFLICT (event_id) DO UPDATE SET generation = card_syncs.generation + 1
 )
 SELECT
     snap.link_id, snap.title, snap.starts_at, snap.timezone, snap.cancelled_at,

@@ -244,6 +244,9 @@ class CardSync(Base):
     )
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Bumped by every change after the row was made, so a process done with the cards it read never
+    # deletes the row from under a change it did not see.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_card_syncs_due_at", "due_at"),)
 

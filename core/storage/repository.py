@@ -224,24 +224,32 @@ class CardSyncRepository:
     async def schedule(self, event_id: int, now: datetime) -> None:
         """Make the event's cards due for an edit now, unless they already are, or are resting."""
         statement = (
-            _insert(self.session)(CardSync).values(event_id=event_id, due_at=now).on_conflict_do_nothing()
+            _insert(self.session)(CardSync)
+            .values(event_id=event_id, due_at=now)
+            .on_conflict_do_update(index_elements=["event_id"], set_={"generation": CardSync.generation + 1})
         )
         await self.session.execute(statement)
 
-    async def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[int]:
-        """Lease up to ``limit`` due events nobody else holds; SKIP LOCKED lets processes share them."""
-        query = (
-            select(CardSync)
+    async def claim(self, now: datetime, limit: int, lease_until: datetime) -> dict[int, int]:
+        """Lease up to ``limit`` due events nobody else holds, in one statement; SKIP LOCKED lets
+        processes claiming at the same moment take different ones."""
+        due = (
+            select(CardSync.event_id)
             .where(CardSync.due_at <= now, or_(CardSync.lease_until.is_(None), CardSync.lease_until < now))
             .order_by(CardSync.due_at, CardSync.event_id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        claimed = (await self.session.scalars(query)).all()
-        for sync in claimed:
-            sync.lease_until = lease_until
-        await self.session.flush()
-        return [sync.event_id for sync in claimed]
+        statement = (
+            update(CardSync)
+            .where(CardSync.event_id.in_(due.scalar_subquery()))
+            .values(lease_until=lease_until)
+            .returning(CardSync.event_id, CardSync.generation)
+        )
+        return {
+            event_id: generation
+            for event_id, generation in sorted((await self.session.execute(statement)).all())
+        }
 
     async def next_due(self) -> datetime | None:
         return (await self.session.execute(select(func.min(CardSync.due_at)))).scalar_one_or_none()
@@ -251,9 +259,12 @@ class CardSyncRepository:
             update(CardSync).where(CardSync.event_id == event_id).values(due_at=due_at, lease_until=None)
         )
 
-    async def drop(self, event_ids: Sequence[int]) -> None:
-        if event_ids:
-            await self.session.execute(delete(CardSync).where(CardSync.event_id.in_(event_ids)))
+    async def drop(self, generations: dict[int, int]) -> None:
+        """Delete the work of these events, unless a change came since (its generation moved on)."""
+        for event_id, generation in generations.items():
+            await self.session.execute(
+                delete(CardSync).where(CardSync.event_id == event_id, CardSync.generation == generation)
+            )
 
 
 class BudgetRepository:

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("generation", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["event_id"], ["events.id"], name=op.f("fk_card_syncs_event_id_events"), ondelete="CASCADE"
         ),
