@@ -29,7 +29,7 @@ CONCURRENT_UPDATES = 256  # what .concurrent_updates(True) means in PTB 22
 
 
 def bot_settings(database_url: str, **overrides: Any) -> seams.Settings:
-    """The bot's settings as deployed (bcrypt cost 12, 3 s card edits), pointed at the bench database."""
+    """The bot's settings as deployed (its bcrypt cost, 3 s card edits), pointed at the bench database."""
     values: dict[str, Any] = {
         "telegram_bot_token": BOT_TOKEN,
         "database_url": database_url,

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.burst --json        # figures to bench/results/<date>-burst.json
 
-One bot on a database of 10,000 events, with bcrypt at its deployed cost (12, about 250 ms of CPU a
+One bot on a database of 10,000 events, with bcrypt at its deployed cost (10, about 60 ms of CPU a
 hash). ``/event`` views arrive on a fixed schedule (open loop, bench/openloop.py) the whole time.
 Cycles alternate a quiet phase (views only) with a burst phase: 20 ``/newevent`` sent at once, views
 going on until the last of them is done. The p99 of views in burst phases is compared with the p99 in
@@ -20,7 +20,7 @@ from typing import Any
 
 from telegram import Update
 
-from bench import common, db
+from bench import common, db, seams
 from bench.apps import Runner, make_runner
 from bench.openloop import LoopLag
 from bench.telegram_stub import BOT_TOKEN
@@ -201,7 +201,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--cooldown", type=float, default=1.0, help="pause after a burst, not measured (default 1)"
     )
     p.add_argument("--warmup-seconds", type=float, default=3.0, help="views before measuring (default 3 s)")
-    p.add_argument("--bcrypt-rounds", type=int, default=12, help="bcrypt cost (default 12, as deployed)")
+    p.add_argument(
+        "--bcrypt-rounds",
+        type=int,
+        default=seams.DEPLOYED_BCRYPT_ROUNDS,
+        help="bcrypt cost (default: as deployed)",
+    )
     p.add_argument(
         "--events",
         type=common.parse_size,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import common, db
+from bench import common, db, seams
 from bench.apps import make_runner
 from bench.diagnoses import Diagnosis, add_argument
 from bench.telegram_stub import BOT_TOKEN
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("path", choices=list(PATHS), help="which updates to send")
     p.add_argument("--updates", type=int, default=2000)
     p.add_argument("--events", type=common.parse_size, default=10_000)
-    p.add_argument("--bcrypt-rounds", type=int, default=12)
+    p.add_argument("--bcrypt-rounds", type=int, default=seams.DEPLOYED_BCRYPT_ROUNDS)
     p.add_argument("--interval", type=float, default=0.0005, help="sampling interval in seconds")
     p.add_argument("--flat", action="store_true", help="list functions by their own time instead of a tree")
     p.add_argument("--all", action="store_true", help="show library frames too")

@@ -25,6 +25,7 @@ from bot import keyboards as _keyboards
 from bot import logs as _logs
 from bot import texts as _texts
 from bot.app import build_application
+from core.codes import DEFAULT_ROUNDS as DEPLOYED_BCRYPT_ROUNDS
 from core.config import Settings
 from core.storage.migrate import migrate as _migrate
 
@@ -34,6 +35,7 @@ from tests.support.fake_request import FakeRequest
 from tests.support.fake_telegram import FakeTelegram, RateLimits
 
 __all__ = [
+    "DEPLOYED_BCRYPT_ROUNDS",
     "FakeRequest",
     "FakeTelegram",
     "RateLimits",

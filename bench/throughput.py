@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
-from bench import common, db
+from bench import common, db, seams
 from bench.apps import CONCURRENT_UPDATES, Runner, make_runner
 from bench.diagnoses import Diagnosis, add_argument
 from bench.telegram_stub import BOT_TOKEN
@@ -216,7 +216,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="table sizes, e.g. 10k 1M (the default)",
     )
     p.add_argument("--paths", nargs="+", default=list(PATHS), choices=list(PATHS), help="paths to run")
-    p.add_argument("--bcrypt-rounds", type=int, default=12, help="bcrypt cost (default 12, as deployed)")
+    p.add_argument(
+        "--bcrypt-rounds",
+        type=int,
+        default=seams.DEPLOYED_BCRYPT_ROUNDS,
+        help="bcrypt cost (default: as deployed)",
+    )
     common.add_card_edit_argument(p)
     add_argument(p, "measure")
     args = p.parse_args(argv)
