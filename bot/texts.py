@@ -51,7 +51,6 @@ NEWEVENT_USAGE = (
     f"<code>{esc(EXAMPLE_NEWEVENT)}</code>\n"
     "That is: when | title | place or details (optional)."
 )
-NEWEVENT_USAGE_PRIVATE = NEWEVENT_USAGE + "\n\nOr send /newevent alone and I'll ask step by step."
 
 
 def newevent_error(error: errors.DomainError) -> str:
@@ -172,12 +171,6 @@ def code_dm_failed(user_mention: str) -> str:
 COLLECT_CODE_BUTTON = "🔑 Get my secret code"
 OPEN_PRIVATE_BUTTON = "Open private chat"
 MANAGE_BUTTON = "⚙️ Manage"
-
-ANONYMOUS_ADMIN = (
-    "You're posting as the group (anonymous admin), so I have no account to send the event's secret "
-    "code to, and it must never be posted here. Please create the event in a private chat with me, "
-    "then share its link here."
-)
 
 CODE_IN_GROUP = (
     "⚠️ That message contained something that looks like a secret code. I didn't use it{deleted}. "
@@ -328,8 +321,6 @@ GOOGLE_BUTTON = "Google Calendar"
 REMINDERS_SHOW = "⏰ Reminders for <b>{title}</b>: {which}.\nChange: <code>/reminders {link} 1d 2h</code>, or <code>/reminders {link} off</code>."
 REMINDERS_SET = "⏰ Reminders for <b>{title}</b>: {which}."
 REMINDERS_USAGE = "Usage: <code>/reminders LINK 1d 1h</code> (days, hours, minutes before the start), or <code>/reminders LINK off</code>."
-CAPACITY_SET = "👥 <b>{title}</b>: {which}."
-INLINE_NO_EVENTS = "You have no upcoming events"
 INLINE_CREATE_HINT = "Create one in a private chat with /newevent"
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
