@@ -144,7 +144,11 @@ class CardSync:
             await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _sync(self, work: cards.CardWork) -> None:
-        outcomes = [await self._edit(work, card) for card in work.cards]
+        keeper = asyncio.create_task(self._keep_lease(work.event_id))
+        try:
+            outcomes = [await self._edit(work, card) for card in work.cards]
+        finally:
+            keeper.cancel()
         given_up = await cards.finish(self._data.uow(), work, outcomes, rest=self._rest)
         for card in given_up:
             log.warning(
@@ -168,6 +172,13 @@ class CardSync:
         except TelegramError as exc:
             self._judge(work, exc, outcome)
         return outcome
+
+    async def _keep_lease(self, event_id: int) -> None:
+        """While this process edits an event's cards (a flood limit may hold it), no other takes them."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            with contextlib.suppress(DatabaseUnavailable):
+                await cards.renew(self._data.uow(), event_id, lease=self._lease)
 
     def _judge(self, work: cards.CardWork, exc: TelegramError, outcome: cards.CardOutcome) -> None:
         message = exc.message.lower()

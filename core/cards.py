@@ -136,6 +136,15 @@ async def claim_stale(
     return Claimed(work)
 
 
+async def renew(
+    uow: SqlAlchemyUnitOfWork, event_id: int, *, lease: timedelta, now: datetime | None = None
+) -> None:
+    """Keep a claimed event's lease while its cards are still being edited (waiting on flood limits)."""
+    async with uow.single_statement():
+        await uow.card_syncs.renew(event_id, now_or(now) + lease)
+        await uow.commit()
+
+
 async def finish(
     uow: SqlAlchemyUnitOfWork,
     work: CardWork,

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,9 +64,12 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this run; unreachable means skip, or fail in CI."""
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create and migrate a database of its own on the server; drop it afterwards.
+
+    Unreachable means skip, or fail in CI (where the PostgreSQL tests must run).
+    """
     name = f"skedjit_test_{uuid.uuid4().hex[:12]}"
     try:
         run_blocking(_create_database(POSTGRES_ADMIN_URL, name))
@@ -80,6 +84,13 @@ def postgres_url() -> Iterator[str]:
         yield url
     finally:
         run_blocking(_drop_database(POSTGRES_ADMIN_URL, name))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this run."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

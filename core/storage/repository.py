@@ -254,6 +254,11 @@ class CardSyncRepository:
     async def next_due(self) -> datetime | None:
         return (await self.session.execute(select(func.min(CardSync.due_at)))).scalar_one_or_none()
 
+    async def renew(self, event_id: int, lease_until: datetime) -> None:
+        await self.session.execute(
+            update(CardSync).where(CardSync.event_id == event_id).values(lease_until=lease_until)
+        )
+
     async def release(self, event_id: int, due_at: datetime) -> None:
         await self.session.execute(
             update(CardSync).where(CardSync.event_id == event_id).values(due_at=due_at, lease_until=None)

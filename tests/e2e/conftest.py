@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from bot.webhook import HEALTH_PATH
+from tests.conftest import fresh_postgres_database
 from tests.e2e.world import (
     TOKEN,
     WEBHOOK_PUBLIC_URL,
@@ -92,6 +93,14 @@ def stop(process: subprocess.Popen[bytes]) -> int:
             process.kill()
             process.wait(STOP_TIMEOUT)
     return process.returncode
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for each module: what one module's bots leave behind
+    (card edits due, reminders) is not another module's bots' work."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
