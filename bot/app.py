@@ -18,6 +18,7 @@ from bot.limits import SharedRateLimiter
 from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
 from core import budgets, dates
+from core import cards as card_records
 from core.clock import utcnow
 from core.config import Settings
 from core.errors import DatabaseUnavailable
@@ -52,6 +53,7 @@ PRIVATE_COMMANDS = [
     BotCommand("newcode", "Replace an event's secret code"),
     BotCommand("timezone", "Show or set your timezone"),
     BotCommand("reminders", "Show or change an event's reminders"),
+    BotCommand("export", "Who answered, as a spreadsheet"),
     BotCommand("cancel", "Stop what we're doing"),
     BotCommand("help", "How this works"),
 ]
@@ -61,6 +63,7 @@ GROUP_COMMANDS = [
     BotCommand("editevent", "Change an event (its creator)"),
     BotCommand("deleteevent", "Cancel an event (its creator)"),
     BotCommand("timezone", "Show or set this group's timezone"),
+    BotCommand("settings", "Who may create events here (admins)"),
     BotCommand("help", "How this works"),
 ]
 
@@ -107,7 +110,11 @@ def build_application(
 
 
 async def _remind(context: SkedjitContext) -> None:
-    await send_due_reminders(context.bot, context.bot_data)
+    """Sends the reminders that are due, and has the cards of events whose answers closed say so."""
+    data = context.bot_data
+    await send_due_reminders(context.bot, data)
+    if await card_records.close_due_answers(data.uow()):
+        data.card_sync.kick()
 
 
 async def _heartbeat(context: SkedjitContext) -> None:

@@ -19,7 +19,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
-from bot import keyboards, texts
+from bot.cards import render
 from bot.wire import NO_PREVIEW
 from core import cards
 from core.clock import utcnow
@@ -192,10 +192,10 @@ class CardSync:
 
     async def _send_edit(self, work: cards.CardWork, chat_id: int | None, ref: cards.CardRef) -> None:
         assert self._bot is not None
-        event = work.event
         private = chat_id is not None and chat_id > 0
-        text = texts.card(event, self._data.bot_username, all_names=private)
-        markup = keyboards.card_keyboard(self._data.bot_username, event.link_id, cancelled=event.is_cancelled)
+        text, markup = render(
+            self._data, work.event, private=private, show_names=private and chat_id in work.managers
+        )
         target = (
             {"inline_message_id": ref.inline_message_id}
             if ref.inline_message_id is not None

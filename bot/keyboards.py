@@ -34,6 +34,12 @@ WIZARD_CANCEL = "wx"
 RSVP = "rv"
 # One letter per answer keeps "rv:g:<link>" far inside the 64-byte limit.
 RSVP_ANSWERS = {"g": GOING, "m": MAYBE, "n": NO}
+GUEST = "gu"  # one more guest (then back to none)
+CLOSED = "ac"  # a card whose answers are closed
+SETTINGS = "st"  # who may create events in a group
+SETTINGS_CHOICES = {"a": False, "o": True}  # anyone / admins only
+ZONE = "tz"  # the chat's first event, after /timezone: same clock time, or same instant
+ZONE_CHOICES = {"m": True, "k": False}
 
 _FIELDS = {field.value: field for field in Field}
 
@@ -44,6 +50,7 @@ class Callback:
     link_id: str | None = None
     field: Field | None = None
     answer: str | None = None
+    choice: bool | None = None
 
 
 class BadCallback(ValueError):
@@ -57,11 +64,15 @@ def decode_callback(data: str | None) -> Callback:
     if action in (WIZARD_CREATE, WIZARD_CANCEL) and not args:
         return Callback(action)
     if (
-        action in (EDIT_PICK, DELETE_ASK, DELETE_YES, DELETE_NO, NEW_CODE)
+        action in (EDIT_PICK, DELETE_ASK, DELETE_YES, DELETE_NO, NEW_CODE, GUEST, CLOSED)
         and len(args) == 1
         and is_link_id(args[0])
     ):
         return Callback(action, link_id=args[0])
+    if action == SETTINGS and len(args) == 1 and args[0] in SETTINGS_CHOICES:
+        return Callback(action, choice=SETTINGS_CHOICES[args[0]])
+    if action == ZONE and len(args) == 2 and args[0] in ZONE_CHOICES and is_link_id(args[1]):
+        return Callback(action, link_id=args[1], choice=ZONE_CHOICES[args[0]])
     if action == RSVP and len(args) == 2 and args[0] in RSVP_ANSWERS and is_link_id(args[1]):
         return Callback(action, link_id=args[1], answer=RSVP_ANSWERS[args[0]])
     if action == EDIT_FIELD and len(args) == 2 and args[0] in _FIELDS and is_link_id(args[1]):
@@ -75,22 +86,55 @@ def _data(*parts: str) -> str:
 
 # Keyboards are immutable in python-telegram-bot, and building one costs more than the rest of a card.
 @lru_cache(maxsize=4096)
-def card_keyboard(bot_username: str, link_id: str, *, cancelled: bool = False) -> InlineKeyboardMarkup:
-    """Answer buttons, then links into the private chat: the calendar file and management."""
+def card_keyboard(
+    bot_username: str, link_id: str, *, cancelled: bool = False, closed: bool = False, guests: bool = False
+) -> InlineKeyboardMarkup:
+    """Answer buttons (or a note that answers are closed), then links into the private chat: the
+    calendar file and management."""
     calendar = InlineKeyboardButton(
         texts.CALENDAR_BUTTON, url=texts.deep_link(bot_username, CALENDAR_PREFIX + link_id)
     )
     if cancelled:
         # Still offered: importing it marks the event cancelled in the calendar it was added to.
         return CardMarkup([[calendar]])
+    manage = InlineKeyboardButton(
+        texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
+    )
+    if closed:
+        note = InlineKeyboardButton(texts.CLOSED_BUTTON, callback_data=_data(CLOSED, link_id))
+        return CardMarkup([[note], [calendar, manage]])
     answers = [
         InlineKeyboardButton(label, callback_data=_data(RSVP, letter, link_id))
         for letter, label in (("g", texts.GOING_BUTTON), ("m", texts.MAYBE_BUTTON), ("n", texts.NO_BUTTON))
     ]
-    manage = InlineKeyboardButton(
-        texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
+    rows = [answers]
+    if guests:
+        rows.append([InlineKeyboardButton(texts.GUEST_BUTTON, callback_data=_data(GUEST, link_id))])
+    return CardMarkup([*rows, [calendar, manage]])
+
+
+def settings_menu(admins_only: bool) -> InlineKeyboardMarkup:
+    choices = [(False, texts.SETTINGS_ANYONE), (True, texts.SETTINGS_ADMINS)]
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("● " if admins_only == value else "") + label,
+                    callback_data=_data(SETTINGS, "o" if value else "a"),
+                )
+                for value, label in choices
+            ]
+        ]
     )
-    return CardMarkup([answers, [calendar, manage]])
+
+
+def zone_choice(link_id: str, same_clock: str, same_instant: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(same_clock, callback_data=_data(ZONE, "m", link_id))],
+            [InlineKeyboardButton(same_instant, callback_data=_data(ZONE, "k", link_id))],
+        ]
+    )
 
 
 def open_private(

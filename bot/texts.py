@@ -3,13 +3,26 @@ typed goes through ``esc``."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date, datetime
 from html import escape, unescape
+from zoneinfo import ZoneInfo
 
-from bot.timefmt import date_text, describe_delta, describe_seconds, format_when, wall_text
-from core import errors
+from bot.timefmt import (
+    date_text,
+    describe_delta,
+    describe_seconds,
+    format_end,
+    format_short,
+    format_when,
+    wall_text,
+)
+from core import calendar, errors
+from core.clock import utcnow
 from core.events import EventView, Field
+from core.service import AnswerList
 
 MAX_MESSAGE = 4096
 
@@ -69,14 +82,22 @@ def card(
     now: datetime | None = None,
     viewer_timezone: str | None = None,
     all_names: bool = False,
+    show_names: bool = True,
+    zone_hint: bool = False,
 ) -> str:
-    """Render an event card that always fits one message: the description gives way, never the link."""
+    """Render an event card that always fits one message: the description gives way, never the link.
+
+    ``show_names`` False leaves counts only (an event that hides its list, seen by someone who may not
+    manage it); ``zone_hint`` adds the line a chat's first event carries about the zone it used.
+    """
     link = deep_link(bot_username, event.link_id)
     if event.is_cancelled:
         head = f"❌ <b>Cancelled:</b> <s>{esc(event.title)}</s>\n"
     else:
         head = f"📅 <b>{esc(event.title)}</b>\n"
     when = f"🕒 {esc(format_when(event.starts_at, event.timezone))}"
+    if event.ends_at is not None:
+        when += f" {esc(format_end(event.starts_at, event.ends_at, event.timezone))}"
     if not event.is_cancelled:
         when += f" · {esc(describe_delta(event.starts_at, now))}"
     lines = [head + when]
@@ -84,9 +105,18 @@ def card(
         lines.append(f"    ({esc(format_when(event.starts_at, viewer_timezone))} your time)")
     if event.location:
         lines.append(f"📍 {esc(event.location)}")
-    answers = _answers(event, NAMES_IN_PRIVATE if all_names else NAMES_IN_GROUP)
+    if not event.is_cancelled:
+        if event.answers_closed or event.closes_at <= (now or utcnow()):
+            lines.append(ANSWERS_ARE_CLOSED)
+        elif event.answers_close_at is not None:
+            lines.append(ANSWERS_CLOSE.format(when=esc(format_short(event.answers_close_at, event.timezone))))
+        if event.max_guests and not event.answers_closed:
+            lines.append(GUESTS_ALLOWED.format(count=event.max_guests))
+    answers = _answers(event, (NAMES_IN_PRIVATE if all_names else NAMES_IN_GROUP) if show_names else 0)
     if answers:
         lines.append("\n" + answers)
+    if zone_hint:
+        lines.append("\n" + ZONE_HINT.format(zone=esc(event.timezone)))
     tail = f"\n🔗 {link}"
     body = "\n".join(lines)
     if event.description:
@@ -96,30 +126,47 @@ def card(
     return "\n".join(lines) + "\n" + tail
 
 
+ANSWERS_ARE_CLOSED = "🔒 Answers are closed"
+ANSWERS_CLOSE = "⏳ Answers close {when}"
+GUESTS_ALLOWED = "➕ Each person going may bring up to {count} guest(s)"
+ZONE_HINT = (
+    "ℹ️ Times here are in {zone}: nobody chose this chat's timezone yet. "
+    "To change it: <code>/timezone Berlin</code> (or another city)."
+)
+
+
 def card_preview(event: EventView) -> str:
     """The card an event will have, before it exists: no link, no answers yet."""
     return card(event, "").rsplit("\n🔗", 1)[0].rstrip()
 
 
 def _answers(event: EventView, names_shown: int) -> str:
-    """Who answered; past ``names_shown`` a list collapses to its count, so big events stay readable."""
+    """Who answered; past ``names_shown`` a list collapses to its count, so big events stay readable.
+
+    Going counts seats: a person with two guests takes three, and shows as "Ana +2".
+    """
     summary = event.rsvps
     seats = f"/{event.capacity}" if event.capacity else ""
     lines = []
-    for emoji, label, people, limit in (
-        ("✅", "Going", summary.going, seats),
-        ("🤔", "Maybe", summary.maybe, ""),
-        ("⏳", "Waitlist", summary.waiting, ""),
+    for emoji, label, people, count, limit in (
+        ("✅", "Going", summary.going, summary.seats_taken, seats),
+        ("🤔", "Maybe", summary.maybe, len(summary.maybe), ""),
+        ("⏳", "Waitlist", summary.waiting, len(summary.waiting), ""),
     ):
         if not people and not (label == "Going" and event.capacity):
             continue
-        line = f"{emoji} {label} ({len(people)}{limit})"
+        line = f"{emoji} {label} ({count}{limit})"
         if people and len(people) <= names_shown:
-            line += ": " + _names([person.name for person in people])
+            line += ": " + _names([_with_guests(person.name, person.guests) for person in people])
         lines.append(line)
     if summary.no_count:
         lines.append(f"❌ Can't go ({summary.no_count})")
     return "\n".join(lines)
+
+
+def _with_guests(name: str, guests: int) -> str:
+    shown = name[:40] or SOMEONE
+    return f"{shown} +{guests}" if guests else shown
 
 
 NAMES_BUDGET = 900  # characters per list, so three full lists, title and place still fit one message
@@ -129,7 +176,7 @@ def _names(names: list[str]) -> str:
     shown: list[str] = []
     used = 0
     for name in names:
-        piece = esc(name[:40] or SOMEONE)
+        piece = esc(name or SOMEONE)
         if used + len(piece) + 2 > NAMES_BUDGET:
             return ", ".join(shown) + f" and {len(names) - len(shown)} more"
         shown.append(piece)
@@ -211,7 +258,11 @@ ASK_VALUE = {
     Field.WHEN: "Send the new date and time, e.g. <i>Sat 20:00</i> or <i>2026-12-05 19:30</i> ({zone}).",
     Field.LOCATION: "Send the new place, or <code>-</code> to remove it.",
     Field.DESCRIPTION: "Send the new details, or <code>-</code> to remove them.",
+    Field.END: "Send when it ends, e.g. <i>22:00</i>, <i>Sun 02:00</i> or <i>2h</i>, or <code>-</code> for no end ({zone}).",
     Field.CAPACITY: "How many people can come? Send a number, or <code>0</code> for no limit.",
+    Field.CLOSES: "Until when may people answer? E.g. <i>Thu 18:00</i>, or <code>-</code> for until it starts ({zone}).",
+    Field.GUESTS: "How many guests may each person going bring? Send a number, or <code>0</code> for none.",
+    Field.LIST: "Should group cards show who is coming? Send <code>hidden</code> (counts only) or <code>shown</code>.",
     Field.REMINDERS: "When should I remind people? E.g. <code>1d 1h</code> or <code>30m</code>, or <code>off</code>.",
 }
 FIELD_LABELS = {
@@ -220,6 +271,10 @@ FIELD_LABELS = {
     Field.LOCATION: "Place",
     Field.DESCRIPTION: "Details",
     Field.CAPACITY: "Seats",
+    Field.END: "Ends",
+    Field.CLOSES: "Answers close",
+    Field.GUESTS: "Guests",
+    Field.LIST: "Who's coming",
     Field.REMINDERS: "Reminders",
 }
 # What people may type for each field in /editevent LINK FIELD VALUE.
@@ -240,6 +295,15 @@ FIELD_WORDS = {
     "limit": Field.CAPACITY,
     "reminders": Field.REMINDERS,
     "reminder": Field.REMINDERS,
+    "end": Field.END,
+    "ends": Field.END,
+    "until": Field.END,
+    "closes": Field.CLOSES,
+    "deadline": Field.CLOSES,
+    "guests": Field.GUESTS,
+    "plus": Field.GUESTS,
+    "list": Field.LIST,
+    "names": Field.LIST,
 }
 CLEAR_WORD = "-"
 UPDATED = "✏️ Updated. The card below, and every copy I posted, now shows the change."
@@ -308,6 +372,63 @@ GOING_BUTTON = "✅ Going"
 MAYBE_BUTTON = "🤔 Maybe"
 NO_BUTTON = "❌ Can't go"
 CALENDAR_BUTTON = "📅 Add to calendar"
+GUEST_BUTTON = "➕ Guest"
+CLOSED_BUTTON = "🔒 Answers closed"
+GUESTS_NOW = {0: "No guests with you now.", 1: "You're bringing 1 guest."}
+GUESTS_MANY = "You're bringing {count} guests."
+SETTINGS_ANYONE = "Anyone"
+SETTINGS_ADMINS = "Admins only"
+SETTINGS_GROUP = "⚙️ Who may create events in this group?"
+SETTINGS_SAVED = {
+    False: "Anyone in this group may create events.",
+    True: "Only this group's admins may create events.",
+}
+SETTINGS_ADMINS_ONLY = "Only the group's admins can change its settings."
+SETTINGS_PRIVATE = (
+    "Settings for a group are made in the group, by its admins: /settings there. "
+    "Here you can choose your own timezone with /timezone."
+)
+CREATE_ADMINS_ONLY = "In this group, only admins create events. Ask one of them, or create it in a private chat with me and share its link here."
+ZONE_OFFER = (
+    "<b>{title}</b> was made before this chat had a timezone, for {old}. Keep it at that clock time here, "
+    "or at the same moment?"
+)
+ZONE_SAME_CLOCK = "Same clock time: {when}"
+ZONE_SAME_INSTANT = "Same moment: {when}"
+ZONE_MOVED = "🌍 <b>{title}</b> is now {when}."
+EXPORT_CAPTION = "Who answered <b>{title}</b>, as a spreadsheet (CSV)."
+EXPORT_SENT_PRIVATELY = "I sent you the list privately."
+EXPORT_USAGE = "To get the list of who answered: <code>/export LINK</code>"
+EXPORT_HEADER = ("Name", "Answer", "Guests", "Answered at", "Place on the waitlist")
+EXPORT_ANSWERS = {"going": "Going", "maybe": "Maybe", "no": "Can't go", "waiting": "Waitlist"}
+
+
+def answers_csv(answers: AnswerList) -> bytes:
+    """Who answered, as a spreadsheet opens it: UTF-8 with a byte-order mark (Excel reads it right),
+    one row per person in the order they answered, times in the event's zone."""
+    zone = ZoneInfo(answers.event.timezone)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_HEADER)
+    place = 0
+    for row in answers.rows:
+        place += row.status == "waiting"
+        writer.writerow(
+            [
+                row.name or SOMEONE,
+                EXPORT_ANSWERS.get(row.status, row.status),
+                row.guests,
+                row.answered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                place if row.status == "waiting" else "",
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def answers_filename(event: EventView) -> str:
+    return calendar.ics_filename(event).removesuffix(".ics") + "-answers.csv"
+
+
 RSVP_ANSWERED = {
     "going": "You're going ✅",
     "maybe": "Marked as maybe 🤔",
@@ -358,6 +479,10 @@ _FIELD_NAMES = {
     "description": "Description",
     "capacity": "Capacity",
     "reminders": "Reminders",
+    "end": "End",
+    "closes": "Answers close",
+    "guests": "Guests",
+    "list": "Who's coming",
     "timezone": "Timezone",
     "answer": "Answer",
 }
@@ -365,6 +490,10 @@ _ERRORS = {
     errors.EventNotFound.code: NO_SUCH_EVENT,
     errors.EventCancelled.code: "This event was cancelled, so it can't be changed or answered any more.",
     errors.EventStarted.code: "This event has already started.",
+    errors.AnswersClosed.code: "Answers to this event are closed.",
+    errors.GuestsNotAllowed.code: "This event takes no guests.",
+    errors.AnswerFirst.code: "Tap Going first, then add your guests.",
+    errors.NoSeatForGuest.code: "The event is full: there's no seat for another guest.",
     errors.WrongSecretCode.code: "That secret code doesn't match this event.",
     errors.NotAllowed.code: "Only the event's creator, or someone with its secret code, can do that.",
     errors.NoIdentity.code: NO_IDENTITY["channel"],
@@ -396,6 +525,12 @@ _FIELD_REASONS = {
     ): "each reminder must be between 1 minute and {longest_days} days before the start.",
     ("reminders", "not_understood"): "say how long before the start, e.g. “1d 1h” or “30m”, or “off”.",
     ("answer", "unknown"): "it must be going, maybe or no.",
+    ("end", "not_understood"): "I couldn't read “{text}” as an end. Try “22:00”, “Sun 02:00” or “2h”.",
+    ("end", "end_before_start"): "the end, {end}, is before the start, {start}.",
+    ("closes", "after_start"): "answers must close before the event starts ({start}), not at {closes}.",
+    ("guests", "not_a_number"): "send how many guests each person may bring, from 0 to {limit}.",
+    ("guests", "out_of_range"): "at most {limit} guests each.",
+    ("list", "not_understood"): "send “hidden” (group cards show counts only) or “shown”.",
     ("timezone", "unknown"): (
         "I don't know the time zone “{text}”. Try a city such as “Paris” or “New York”, or a zone name "
         "such as “Europe/Paris”."

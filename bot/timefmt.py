@@ -24,6 +24,21 @@ def format_when(instant: datetime, tz_name: str) -> str:
     return f"{date_text(local)}, {local:%H:%M} {zone}"
 
 
+def format_end(start: datetime, end: datetime, tz_name: str) -> str:
+    """How an end reads after its start: an en dash and "22:00" the same day, "→ Sat 6 Dec, 02:00" another."""
+    zone = ZoneInfo(tz_name)
+    local_start, local_end = as_utc(start).astimezone(zone), as_utc(end).astimezone(zone)
+    if local_end.date() == local_start.date():
+        return f"–{local_end:%H:%M}"
+    return f"→ {format_short(end, tz_name)}"
+
+
+def format_short(instant: datetime, tz_name: str) -> str:
+    """ "Sat 6 Dec, 02:00": a moment near an event's own time, in its zone, without year or zone."""
+    local = as_utc(instant).astimezone(ZoneInfo(tz_name))
+    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}, {local:%H:%M}"
+
+
 def date_text(day: date) -> str:
     """ "Fri 4 Dec 2026"."""
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -59,6 +59,9 @@ class CardWork:
     event_id: int
     event: EventView
     cards: tuple[StaleCard, ...]
+    # People who may manage the event (its creator, and unlocks): the only ones whose private copies
+    # show names when the event hides its list.
+    managers: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -115,6 +118,8 @@ async def claim_stale(
         events = await uow.events.by_ids(set(event_ids))
         answers = await uow.rsvps.answers_of(set(events))
         stale = await uow.cards.stale_of({event.id: event.card_version for event in events.values()})
+        hidden = {event.id for event in events.values() if event.hide_names}
+        holders = await uow.unlocks.holders(hidden, now)
         work = [
             CardWork(
                 event_id,
@@ -125,6 +130,7 @@ async def claim_stale(
                     )
                     for card in stale[event_id]
                 ),
+                _managers(events[event_id].creator_user_id, event_id, holders),
             )
             for event_id in event_ids
             if event_id in stale
@@ -134,6 +140,11 @@ async def claim_stale(
             await uow.card_syncs.drop(idle)
             await uow.commit()
     return Claimed(work)
+
+
+def _managers(creator: int | None, event_id: int, holders: set[tuple[int, int]]) -> frozenset[int]:
+    people = {user for held_event, user in holders if held_event == event_id}
+    return frozenset(people if creator is None else people | {creator})
 
 
 async def renew(
@@ -186,6 +197,19 @@ async def finish(
         await uow.card_syncs.release(work.event_id, now + max(rest, retry_in or timedelta(0)))
         await uow.commit()
     return given_up
+
+
+async def close_due_answers(
+    uow: SqlAlchemyUnitOfWork, *, now: datetime | None = None, limit: int = 500
+) -> int:
+    """Events whose answers closed (their deadline passed, or they began): have their cards say so."""
+    now = now_or(now)
+    async with uow:
+        closed = await uow.events.close_due_answers(now, limit)
+        for event_id in closed:
+            await uow.card_syncs.schedule(event_id, now)
+        await uow.commit()
+    return len(closed)
 
 
 async def claim_publication(

@@ -171,6 +171,36 @@ def parse_when(text: str, tz_name: str, *, now: datetime | None = None) -> When:
     return When(start.instant, end.instant)
 
 
+def parse_end(text: str, starts_at: datetime, tz_name: str) -> datetime:
+    """Read an event's new end on its own: "22:00" (the start's day, or the next morning), "Sun 02:00",
+    or "2h" / "for 2h" after the start. Refused if it is not after the start."""
+    tz = _zone(tz_name)
+    example = datetime.combine(as_utc(starts_at).astimezone(tz).date(), time(22, 0))
+    text = " ".join(text.split())
+    if not text or len(text) > MAX_INPUT_LENGTH or any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InvalidField("end", "not_understood", text=text[:40], example=example)
+    start = _at(as_utc(starts_at), tz)
+    # A day named in the end ("Sat 02:00") is the first such day from the start, not from today.
+    reading = _Reading(text, tz, tz_name, start.instant, start.wall, example)
+    duration = _duration_minutes(re.sub(r"^for\s+", "", text, flags=re.IGNORECASE))
+    try:
+        end = _at(start.instant + timedelta(minutes=duration), tz) if duration else reading.end(start, text)
+    except InvalidField as exc:
+        raise InvalidField("end", "not_understood", text=text, example=example) from exc
+    if end.instant <= start.instant:
+        raise InvalidField("end", "end_before_start", start=start.instant, end=end.instant, timezone=tz_name)
+    reading.check_exists(end)
+    reading.check_not_too_far(end.instant)
+    return end.instant
+
+
+def same_clock_time_shift(instant: datetime, old_zone: str, new_zone: str) -> timedelta:
+    """How far ``instant`` moves to show the same clock time in ``new_zone`` as it did in ``old_zone``."""
+    wall = as_utc(instant).astimezone(_zone(old_zone)).replace(tzinfo=None)
+    moved, _ = _localise(wall, _zone(new_zone))
+    return moved - as_utc(instant)
+
+
 def resolve_timezone(text: str) -> str:
     """Turn "Europe/Paris", "europe/paris", "UTC" or a city such as "new york" into an IANA zone name."""
     name = _zone_index().get(_normalise(text)) if len(text) <= MAX_INPUT_LENGTH else None

@@ -37,6 +37,26 @@ class EventStarted(DomainError):
     code = "event_started"
 
 
+class AnswersClosed(DomainError):
+    """The organiser's deadline for answers has passed."""
+
+    code = "answers_closed"
+
+
+class GuestsNotAllowed(DomainError):
+    code = "guests_not_allowed"
+
+
+class AnswerFirst(DomainError):
+    """Only someone going (or waiting) can bring guests."""
+
+    code = "answer_first"
+
+
+class NoSeatForGuest(DomainError):
+    code = "no_seat_for_guest"
+
+
 class WrongSecretCode(DomainError):
     code = "wrong_code"
 

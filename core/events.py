@@ -88,25 +88,39 @@ MAX_CAPACITY = 100_000
 MAX_REMINDER_MINUTES = 60 * 24 * 60
 
 
+MAX_GUESTS = 10
+
+
 class Field(StrEnum):
     """The parts of an event its organiser can change; the one list every menu and parser follows."""
 
     TITLE = "title"
     WHEN = "when"
+    END = "end"
     LOCATION = "location"
     DESCRIPTION = "description"
     CAPACITY = "capacity"
+    CLOSES = "closes"
+    GUESTS = "guests"
+    LIST = "list"
     REMINDERS = "reminders"
 
 
-# Fields that an empty value clears rather than refuses.
-CLEARABLE_FIELDS = frozenset({Field.LOCATION, Field.DESCRIPTION})
+# Fields that an empty value clears rather than refuses (an end, a deadline: back to the default).
+CLEARABLE_FIELDS = frozenset({Field.LOCATION, Field.DESCRIPTION, Field.END, Field.CLOSES})
+# Fields no card shows: changing them edits no card.
+OFF_CARD_FIELDS = frozenset({Field.REMINDERS})
 
 
 @dataclass(frozen=True, slots=True)
 class Attendee:
     user_id: int
     name: str
+    guests: int = 0
+
+    @property
+    def seats(self) -> int:
+        return 1 + self.guests
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +131,11 @@ class RsvpSummary:
     maybe: tuple[Attendee, ...] = ()
     waiting: tuple[Attendee, ...] = ()
     no_count: int = 0
+
+    @property
+    def seats_taken(self) -> int:
+        """Seats the people going take, their guests included."""
+        return sum(person.seats for person in self.going)
 
 
 def parse_reminder_minutes(stored: str) -> tuple[int, ...]:
@@ -147,6 +166,39 @@ def parse_capacity(text: str) -> int | None:
     if not (value.isascii() and value.isdigit()):
         raise InvalidField("capacity", "not_a_number")
     return clean_capacity(int(value))
+
+
+def parse_guests(text: str) -> int:
+    """Read how many guests each person may bring; 0 or "none" turns guests off."""
+    value = " ".join(text.split()).lower()
+    if value in _NO_LIMIT_WORDS or value == "no":
+        return 0
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidField("guests", "not_a_number", limit=MAX_GUESTS)
+    guests = int(value)
+    if guests > MAX_GUESTS:
+        raise InvalidField("guests", "out_of_range", limit=MAX_GUESTS)
+    return guests
+
+
+_HIDDEN_WORDS = {
+    "hidden": True,
+    "hide": True,
+    "private": True,
+    "off": True,
+    "shown": False,
+    "show": False,
+    "public": False,
+    "on": False,
+}
+
+
+def parse_list_visibility(text: str) -> bool:
+    """Read whether group cards hide who is coming: "hidden" or "shown"."""
+    value = " ".join(text.split()).lower()
+    if value not in _HIDDEN_WORDS:
+        raise InvalidField("list", "not_understood")
+    return _HIDDEN_WORDS[value]
 
 
 def clean_reminders(minutes: tuple[int, ...]) -> tuple[int, ...]:
@@ -187,11 +239,20 @@ class EventView:
     capacity: int | None = None
     reminder_minutes: tuple[int, ...] = DEFAULT_REMINDERS
     card_version: int = 0  # bumped by every change a card shows
+    answers_close_at: datetime | None = None  # None: answers close when the event starts
+    answers_closed: bool = False  # the deadline passed (or the event started)
+    max_guests: int = 0
+    hide_names: bool = False
     rsvps: RsvpSummary = RsvpSummary()
 
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    @property
+    def closes_at(self) -> datetime:
+        """When answers close: the deadline, or the start."""
+        return self.answers_close_at or self.starts_at
 
     @property
     def headline(self) -> Headline:

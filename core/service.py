@@ -18,11 +18,13 @@ from core.errors import (
     DuplicateLink,
     DuplicateOrigin,
     EventNotFound,
+    FlowExpired,
     InvalidField,
     NotAllowed,
     StaleRow,
 )
 from core.events import (
+    OFF_CARD_FIELDS,
     Attendee,
     EventView,
     Field,
@@ -31,6 +33,8 @@ from core.events import (
     clean_title,
     format_reminder_minutes,
     parse_capacity,
+    parse_guests,
+    parse_list_visibility,
 )
 from core.storage.models import Event
 from core.storage.uow import SqlAlchemyUnitOfWork
@@ -45,6 +49,8 @@ class CreatedEvent:
     event: EventView
     secret_code: str
     repeated: bool = False  # the same request again: the first event, and no code
+    # The chat's first event in a zone nobody chose: its card should say which zone it used.
+    names_zone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +99,14 @@ async def create_event(
     rounds: int = codes.DEFAULT_ROUNDS,
     now: datetime | None = None,
     origin: str | None = None,
+    zone_chosen: bool = True,
 ) -> CreatedEvent:
     """Create an event; its secret code is returned here and never again.
 
     ``origin`` identifies the request (e.g. "chat:message"). Asked again with the same origin, this
-    returns the event made the first time, marked ``repeated`` and without a code.
+    returns the event made the first time, marked ``repeated`` and without a code. With
+    ``zone_chosen`` False the chat never chose its timezone: its first such event is remembered, and
+    marked ``names_zone``, so its card says which zone it used.
     """
     now = now_or(now)
     if origin is not None and (earlier := await _created_from(uow, origin)) is not None:
@@ -134,8 +143,13 @@ async def create_event(
             except DuplicateOrigin:
                 break  # the same request, being handled at this moment by another process
             await reminders.plan(uow, event, now, new=True)
+            first = (
+                not zone_chosen
+                and chat_id is not None
+                and await uow.settings.claim_first_event(chat_id, event.link_id)
+            )
             await uow.commit()
-            return CreatedEvent(event_view(event), secret_code)
+            return CreatedEvent(event_view(event), secret_code, names_zone=first)
         else:
             raise RuntimeError(f"no free link id after {LINK_ATTEMPTS} attempts")
     earlier = await _created_from(uow, origin or "")
@@ -210,33 +224,26 @@ async def edit_event(
     code: str | None = None,
     now: datetime | None = None,
 ) -> Edited:
-    """Change one field from what a person typed ("" clears a place or details; "0" removes a limit)."""
+    """Change one field from what a person typed ("" clears a place, details, an end or a deadline;
+    "0" removes a limit)."""
     now = now_or(now)
     if code is not None:
         await access.unlock(uow, link_id, requester, code, now=now)
     change = _clean(field, value)
     async with uow:
         event = await access.manageable_event(uow, link_id, requester, now)
-        promoted: tuple[Attendee, ...] = ()
-        if field is Field.WHEN:
-            span = dates.parse_when(value, event.timezone, now=now)
-            event.starts_at, event.ends_at = span.starts_at, span.ends_at
-        elif field is Field.CAPACITY:
-            event.capacity = change  # type: ignore[assignment]
-        elif field is Field.REMINDERS:
-            event.reminder_minutes = change  # type: ignore[assignment]
-        else:
-            setattr(event, field.value, change)
+        _apply(event, field, value, change, now)
         event.updated_at = now
         try:
             await uow.events.flush()
         except StaleRow:
             raise ConcurrentChange() from None
+        promoted: tuple[Attendee, ...] = ()
         if field is Field.CAPACITY:
             promoted = await attendance.fill_free_seats(uow, event)
         if field in (Field.WHEN, Field.REMINDERS):
             await reminders.plan(uow, event, now)
-        if field is not Field.REMINDERS:  # the one field no card shows
+        if field not in OFF_CARD_FIELDS:
             await cards.changed(uow, event, now)
         view = event_view(event, await uow.rsvps.answers(event.id))
         await uow.commit()
@@ -244,7 +251,7 @@ async def edit_event(
 
 
 def _clean(field: Field, value: str) -> object:
-    """Check a typed value before any transaction opens; "when" needs the event's zone, so waits."""
+    """Check a typed value before any transaction opens; times need the event's own, so wait."""
     if field is Field.TITLE:
         return clean_title(value)
     if field is Field.LOCATION:
@@ -253,9 +260,118 @@ def _clean(field: Field, value: str) -> object:
         return clean_description(value)
     if field is Field.CAPACITY:
         return parse_capacity(value)
+    if field is Field.GUESTS:
+        return parse_guests(value)
+    if field is Field.LIST:
+        return parse_list_visibility(value)
     if field is Field.REMINDERS:
         return format_reminder_minutes(reminders.parse_offsets(value))
     return value
+
+
+def _apply(event: Event, field: Field, value: str, change: object, now: datetime) -> None:
+    """Set the field on the locked event, keeping its times in order."""
+    if field is Field.WHEN:
+        span = dates.parse_when(value, event.timezone, now=now)
+        if span.ends_at is None and event.ends_at is not None:
+            span = dates.When(span.starts_at, span.starts_at + (event.ends_at - event.starts_at))
+        event.starts_at, event.ends_at = span.starts_at, span.ends_at
+        if event.answers_close_at is not None and event.answers_close_at >= event.starts_at:
+            event.answers_close_at = None  # a deadline after the new start: answers close at the start
+    elif field is Field.END:
+        event.ends_at = dates.parse_end(value, event.starts_at, event.timezone) if value else None
+    elif field is Field.CLOSES:
+        closes = dates.parse_when(value, event.timezone, now=now).starts_at if value else None
+        if closes is not None and closes > event.starts_at:
+            raise InvalidField(
+                "closes", "after_start", closes=closes, start=event.starts_at, timezone=event.timezone
+            )
+        event.answers_close_at = closes
+    elif field is Field.GUESTS:
+        event.max_guests = change  # type: ignore[assignment]
+    elif field is Field.LIST:
+        event.hide_names = change  # type: ignore[assignment]
+    elif field is Field.REMINDERS:
+        event.reminder_minutes = change  # type: ignore[assignment]
+    else:
+        setattr(event, field.value, change)
+    if field in (Field.WHEN, Field.CLOSES):
+        event.answers_closed = (event.answers_close_at or event.starts_at) <= now
+
+
+async def move_to_chat_zone(
+    uow: SqlAlchemyUnitOfWork,
+    chat_id: int,
+    link_id: str,
+    *,
+    keep_clock_time: bool,
+    now: datetime | None = None,
+) -> EventView:
+    """Put the chat's first event in the zone the chat now has: at the same clock time there (its
+    instant moves), or at the same instant (its clock time moves). Offered once, after /timezone, to
+    whoever may set the chat's timezone (the caller checks that)."""
+    now = now_or(now)
+    async with uow:
+        settings = await uow.settings.get(chat_id)
+        if settings is None or settings.first_event_link != link_id or settings.timezone is None:
+            raise FlowExpired()
+        event = await access.find_event(uow, link_id, for_update=True)
+        access.ensure_not_cancelled(event)
+        if keep_clock_time:
+            shift = dates.same_clock_time_shift(event.starts_at, event.timezone, settings.timezone)
+            if event.starts_at + shift <= now:
+                raise InvalidField(
+                    "when", "past", instant=event.starts_at + shift, timezone=settings.timezone
+                )
+            event.starts_at += shift
+            event.ends_at = event.ends_at + shift if event.ends_at else None
+            event.answers_close_at = event.answers_close_at + shift if event.answers_close_at else None
+        event.timezone = settings.timezone
+        event.updated_at = now
+        settings.first_event_link = None
+        await uow.events.flush()
+        await reminders.plan(uow, event, now)
+        await cards.changed(uow, event, now)
+        view = event_view(event, await uow.rsvps.answers(event.id))
+        await uow.commit()
+        return view
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    name: str
+    status: str
+    guests: int
+    answered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerList:
+    event: EventView
+    rows: tuple[AnswerRow, ...]  # in the order answered: the waitlist's order
+
+
+async def answer_list(
+    uow: SqlAlchemyUnitOfWork,
+    link_id: str,
+    requester: Requester,
+    *,
+    code: str | None = None,
+    now: datetime | None = None,
+) -> AnswerList:
+    """Who answered what, and when, for whoever may manage the event."""
+    now = now_or(now)
+    if code is not None:
+        await access.unlock(uow, link_id, requester, code, now=now)
+    async with uow:
+        event = await access.find_event(uow, link_id)
+        if not await access.may_manage(uow, event, requester, now):
+            raise NotAllowed()
+        rows = await uow.rsvps.answer_rows(event.id)
+        return AnswerList(
+            event_view(event, [row[0] for row in rows]),
+            tuple(AnswerRow(a.name, a.status, a.guests, at) for a, at in rows),
+        )
 
 
 async def delete_event(

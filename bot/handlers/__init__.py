@@ -33,6 +33,8 @@ COMMANDS = {
     "myevents": manage.myevents,
     "timezone": settings.timezone,
     "reminders": manage.reminders_command,
+    "export": manage.export,
+    "settings": settings.settings,
 }
 
 
@@ -48,6 +50,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, flows.on_text))
     application.add_handler(CallbackQueryHandler(create.on_wizard_button, pattern=WIZARD_BUTTONS))
     application.add_handler(CallbackQueryHandler(rsvp.on_rsvp, pattern=RSVP_BUTTONS))
+    application.add_handler(CallbackQueryHandler(rsvp.on_guest, pattern=f"^{keyboards.GUEST}:"))
+    application.add_handler(CallbackQueryHandler(rsvp.on_closed, pattern=f"^{keyboards.CLOSED}:"))
+    application.add_handler(
+        CallbackQueryHandler(settings.on_settings_button, pattern=f"^{keyboards.SETTINGS}:")
+    )
+    application.add_handler(CallbackQueryHandler(settings.on_zone_choice, pattern=f"^{keyboards.ZONE}:"))
     application.add_handler(CallbackQueryHandler(manage.on_button))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_handler(ChosenInlineResultHandler(inline.on_chosen_inline_result))

@@ -46,11 +46,15 @@ async def show_event(update: Update, context: SkedjitContext, link: str) -> None
     data = context.bot_data
     # In a private chat the viewer's own zone comes with the event, in the same read.
     viewer = update.effective_user.id if is_private(update) and update.effective_user else None
-    event, viewer_zone = await service.view_event(data.uow(), link, viewer_chat_id=viewer)
+    event, viewer_zone, unlocked = await service.view_event(data.uow(), link, viewer_chat_id=viewer)
     if viewer is not None and viewer_zone is None:
         viewer_zone = data.settings.default_timezone
+    # A hidden list shows in a private chat to whoever may manage the event; to anyone else, counts.
+    manager = viewer is not None and (unlocked or viewer == event.creator_user_id)
     assert update.effective_message is not None
-    await cards.reply_card(update.effective_message, data, event, viewer_timezone=viewer_zone)
+    await cards.reply_card(
+        update.effective_message, data, event, viewer_timezone=viewer_zone, show_names=manager
+    )
 
 
 async def _claim(update: Update, context: SkedjitContext, token: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, ChatMember, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackContext
 
 from bot.wire import NO_PREVIEW
 from core import codes
@@ -68,3 +69,16 @@ async def reply(update: Update, html: str, markup: InlineKeyboardMarkup | None =
     return await update.effective_message.reply_html(
         html, reply_markup=markup, link_preview_options=NO_PREVIEW, do_quote=False
     )
+
+
+async def is_group_admin(update: Update, context: CallbackContext) -> bool:  # type: ignore[type-arg]
+    """A group's setting is for its admins: an anonymous admin posts as the group itself; a post as a
+    channel, or from a placeholder account, is nobody's."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None
+    if message.sender_chat is not None:
+        return message.sender_chat.id == message.chat_id
+    if user is None or user.id in PLACEHOLDER_USER_IDS:
+        return False
+    member = await context.bot.get_chat_member(message.chat_id, user.id)
+    return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)

@@ -11,7 +11,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot import cards, keyboards, texts
 from bot.context import BotData, SkedjitContext
-from bot.handlers.common import command_args, is_private, reply, sender_kind
+from bot.handlers.common import command_args, is_group_admin, is_private, reply, sender_kind
 from bot.handlers.steps import Step
 from bot.sending import send_important
 from core import cards as card_records
@@ -67,6 +67,14 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
         else:
             await reply(update, texts.NEWEVENT_USAGE)
         return
+    setup = await chat_settings.setup_for_new_event(
+        data.uow(), message.chat_id, data.settings.default_timezone
+    )
+    if setup.admins_only and not is_private(update) and not await is_group_admin(update, context):
+        await reply(
+            update, texts.CREATE_ADMINS_ONLY, keyboards.open_private(data.bot_username, keyboards.NEW_PAYLOAD)
+        )
+        return
     try:
         when, title, place, description = parse_newevent(args)
         created = await create_in_chat(
@@ -78,6 +86,7 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
             place=place,
             description=description,
             origin=f"{message.chat_id}:{message.message_id}",
+            setup=setup,
         )
     except InvalidField as exc:
         await reply(update, texts.newevent_error(exc))
@@ -95,25 +104,31 @@ async def create_in_chat(
     place: str | None,
     description: str | None,
     origin: str,
+    setup: chat_settings.ChatSetup | None = None,
     timezone: str | None = None,
 ) -> service.CreatedEvent:
-    """Create an event in the chat's timezone, for the one-line command and the guided flow alike."""
+    """Create an event in the chat's timezone, for the one-line command and the guided flow alike.
+
+    ``timezone`` fixes the zone (a preview already showed the event in it); else the chat's applies.
+    """
     # A burst of creates is let in a few at a time, so views keep the event loop meanwhile.
     async with data.create_gate:
-        zone = timezone or await chat_settings.chat_timezone(
-            data.uow(), chat_id, data.settings.default_timezone
-        )
+        if setup is None:
+            setup = await chat_settings.setup_for_new_event(
+                data.uow(), chat_id, data.settings.default_timezone
+            )
         return await service.create_event(
             data.uow(),
             title=title,
             when=when,
-            timezone=zone,
+            timezone=timezone or setup.timezone,
             location=place,
             description=description,
             creator_user_id=user_id,
             chat_id=chat_id,
             rounds=data.settings.bcrypt_rounds,
             origin=origin,
+            zone_chosen=setup.chosen or timezone is not None,
         )
 
 
@@ -231,7 +246,7 @@ async def publish(
     if created.repeated:
         await _publish_again(message, context, created, user)
         return
-    await cards.reply_card(message, data, created.event)
+    await cards.reply_card(message, data, created.event, show_names=True, zone_hint=created.names_zone)
     code_text = texts.code_dm(created.event, created.secret_code)
     if message.chat.type == "private":
         await send_important(context.bot, message.chat_id, code_text)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InputFile, Update
+from telegram.error import Forbidden
 
 from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
@@ -221,6 +222,45 @@ async def _send_new_code(
         data.uow(), link, requester(update), code=code, rounds=data.settings.bcrypt_rounds
     )
     await reply(update, texts.NEW_CODE.format(title=texts.esc(new.event.title), code=new.secret_code))
+
+
+async def export(update: Update, context: SkedjitContext) -> None:
+    """Sends the list of who answered what, as a CSV file, privately: to the creator from anywhere, to a
+    code holder in their private chat."""
+    assert update.effective_message is not None and update.effective_user is not None
+    data = context.bot_data
+    link, code, _ = _split_link_and_code(command_args(update.effective_message))
+    if link is None:
+        await reply(update, texts.EXPORT_USAGE)
+        return
+    try:
+        answers = await service.answer_list(data.uow(), link, requester(update), code=code)
+    except NotAllowed:
+        if is_private(update):
+            await open_menu(update, context, link, then=Then.MENU)
+        else:
+            await _not_creator_here(update, context, link)
+        return
+    document = InputFile(texts.answers_csv(answers), filename=texts.answers_filename(answers.event))
+    caption = texts.EXPORT_CAPTION.format(title=texts.esc(answers.event.title))
+    if is_private(update):
+        await update.effective_message.reply_document(
+            document, caption=caption, parse_mode="HTML", do_quote=False
+        )
+        return
+    # A list of names is not for the whole group: it goes to the creator's private chat.
+    try:
+        await context.bot.send_document(
+            update.effective_user.id, document, caption=caption, parse_mode="HTML"
+        )
+    except Forbidden:
+        await reply(
+            update,
+            texts.PRIVATE_ONLY,
+            keyboards.open_private(data.bot_username, keyboards.MANAGE_PREFIX + link),
+        )
+        return
+    await reply(update, texts.EXPORT_SENT_PRIVATELY)
 
 
 async def myevents(update: Update, context: SkedjitContext) -> None:

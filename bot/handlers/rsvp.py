@@ -12,6 +12,7 @@ from bot.context import SkedjitContext
 from bot.timefmt import format_when
 from bot.wire import NO_PREVIEW
 from core import attendance
+from core.errors import AnswersClosed
 from core.events import Headline
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,27 @@ async def on_rsvp(update: Update, context: SkedjitContext) -> None:
     data.card_sync.kick()
     for person in outcome.promoted:
         await tell_promoted(context, person.user_id, outcome.event)
+
+
+async def on_guest(update: Update, context: SkedjitContext) -> None:
+    """One more guest with the person who tapped, up to the event's limit, then back to none."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    callback = keyboards.decode_callback(query.data)
+    assert callback.link_id is not None
+    data = context.bot_data
+    outcome = await attendance.bring_one_more(data.uow(), callback.link_id, user_id=user.id)
+    guests = outcome.guests
+    await query.answer(texts.GUESTS_NOW.get(guests) or texts.GUESTS_MANY.format(count=guests))
+    data.card_sync.kick()
+    for person in outcome.promoted:
+        await tell_promoted(context, person.user_id, outcome.event)
+
+
+async def on_closed(update: Update, context: SkedjitContext) -> None:
+    """Says answers are closed, for the button that stands where the answers were."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(texts.describe_error(AnswersClosed()), show_alert=True)
 
 
 async def tell_promoted(context: SkedjitContext, user_id: int, event: Headline) -> None:

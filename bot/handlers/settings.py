@@ -1,15 +1,17 @@
-"""/timezone: the zone new events in a chat are read in (a group's admins set it; a person their own)."""
+"""/timezone and /settings: how a chat works (a group's admins decide; a person decides their own)."""
 
 from __future__ import annotations
 
-from telegram import ChatMember, Update
+from telegram import Update
 
-from bot import texts
+from bot import keyboards, texts
 from bot.context import SkedjitContext
-from bot.handlers.common import PLACEHOLDER_USER_IDS, command_args, is_private, reply
+from bot.handlers.common import command_args, is_group_admin, is_private, reply
 from bot.timefmt import format_when
-from core import chat_settings
+from core import chat_settings, service
 from core.clock import utcnow
+from core.dates import same_clock_time_shift
+from core.errors import NotAllowed
 
 
 async def timezone(update: Update, context: SkedjitContext) -> None:
@@ -19,27 +21,79 @@ async def timezone(update: Update, context: SkedjitContext) -> None:
     chat_id = update.effective_chat.id
     args = command_args(update.effective_message)
     if args:
-        if not is_private(update) and not await _is_group_admin(update, context):
+        if not is_private(update) and not await is_group_admin(update, context):
             await reply(update, texts.TIMEZONE_ADMINS_ONLY)
             return
-        zone = await chat_settings.set_chat_timezone(data.uow(), chat_id, args)
+        result = await chat_settings.set_chat_timezone(data.uow(), chat_id, args)
+        zone = result.timezone
         await reply(update, texts.TIMEZONE_SET.format(zone=texts.esc(zone), now=_now_in(zone)))
+        if (first := result.first_event) is not None:
+            moved = first.starts_at + same_clock_time_shift(first.starts_at, first.timezone, zone)
+            await reply(
+                update,
+                texts.ZONE_OFFER.format(title=texts.esc(first.title), old=texts.esc(first.timezone)),
+                keyboards.zone_choice(
+                    first.link_id,
+                    texts.ZONE_SAME_CLOCK.format(when=format_when(moved, zone)),
+                    texts.ZONE_SAME_INSTANT.format(when=format_when(first.starts_at, zone)),
+                ),
+            )
         return
     zone = await chat_settings.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
     await reply(update, texts.TIMEZONE_SHOW.format(zone=texts.esc(zone), now=_now_in(zone)))
 
 
-async def _is_group_admin(update: Update, context: SkedjitContext) -> bool:
-    """A group's setting is for its admins: an anonymous admin posts as the group itself; a post as a
-    channel, or from a placeholder account, is nobody's."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None
-    if message.sender_chat is not None:
-        return message.sender_chat.id == message.chat_id
-    if user is None or user.id in PLACEHOLDER_USER_IDS:
-        return False
-    member = await context.bot.get_chat_member(message.chat_id, user.id)
-    return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+async def on_zone_choice(update: Update, context: SkedjitContext) -> None:
+    """Puts the chat's first event at the same clock time in the new zone, or keeps its moment."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    callback = keyboards.decode_callback(query.data)
+    assert callback.link_id is not None and callback.choice is not None
+    if not is_private(update) and not await is_group_admin(update, context):
+        raise NotAllowed()
+    data = context.bot_data
+    event = await service.move_to_chat_zone(
+        data.uow(), query.message.chat.id, callback.link_id, keep_clock_time=callback.choice
+    )
+    await query.answer()
+    await query.edit_message_text(
+        texts.ZONE_MOVED.format(
+            title=texts.esc(event.title), when=texts.esc(format_when(event.starts_at, event.timezone))
+        ),
+        parse_mode="HTML",
+    )
+    data.card_sync.kick()
+
+
+async def settings(update: Update, context: SkedjitContext) -> None:
+    """Shows who may create events in a group, with buttons for its admins."""
+    data = context.bot_data
+    if is_private(update):
+        await reply(update, texts.SETTINGS_PRIVATE)
+        return
+    assert update.effective_chat is not None
+    setup = await chat_settings.setup_for_new_event(
+        data.uow(), update.effective_chat.id, data.settings.default_timezone
+    )
+    await reply(update, texts.SETTINGS_GROUP, keyboards.settings_menu(setup.admins_only))
+
+
+async def on_settings_button(update: Update, context: SkedjitContext) -> None:
+    """Changes who may create events in a group, for its admins only."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    callback = keyboards.decode_callback(query.data)
+    assert callback.choice is not None
+    if not await is_group_admin(update, context):
+        await query.answer(texts.SETTINGS_ADMINS_ONLY, show_alert=True)
+        return
+    await chat_settings.set_creators(
+        context.bot_data.uow(), query.message.chat.id, admins_only=callback.choice
+    )
+    await query.answer()
+    await query.edit_message_text(
+        texts.SETTINGS_SAVED[callback.choice], reply_markup=keyboards.settings_menu(callback.choice)
+    )
 
 
 def _now_in(zone: str) -> str:

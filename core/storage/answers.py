@@ -28,23 +28,25 @@ from core.storage.views import CompiledForAsyncpg, for_asyncpg
 ANSWER = text(
     """
 WITH snap AS (
-    SELECT id, capacity, card_version, cancelled_at, starts_at, link_id, title, timezone
+    SELECT id, capacity, card_version, cancelled_at, starts_at, answers_close_at, link_id, title, timezone
     FROM events WHERE link_id = CAST(:link AS VARCHAR)
 ),
 ev AS (
     UPDATE events e SET card_version = e.card_version + 1
     FROM snap
     WHERE e.id = snap.id AND e.card_version = snap.card_version
-      AND snap.cancelled_at IS NULL AND snap.starts_at > CAST(:now AS TIMESTAMPTZ)
+      AND snap.cancelled_at IS NULL
+      AND coalesce(snap.answers_close_at, snap.starts_at) > CAST(:now AS TIMESTAMPTZ)
+      AND snap.starts_at > CAST(:now AS TIMESTAMPTZ)
     RETURNING e.id, e.capacity
 ),
 mine AS (
-    SELECT r.id, r.status, r.responded_at
+    SELECT r.id, r.status, r.responded_at, r.guests
     FROM rsvps r JOIN snap ON r.event_id = snap.id
     WHERE r.user_id = CAST(:user AS BIGINT)
 ),
 taken AS (
-    SELECT count(*) AS seats
+    SELECT coalesce(sum(1 + r.guests), 0) AS seats
     FROM rsvps r JOIN snap ON r.event_id = snap.id
     WHERE r.status = 'going' AND r.user_id <> CAST(:user AS BIGINT)
 ),
@@ -53,18 +55,21 @@ decided AS (
         CASE
             WHEN CAST(:answer AS VARCHAR) <> 'going' THEN CAST(:answer AS VARCHAR)
             WHEN m.status IN ('going', 'waiting') THEN m.status
-            WHEN ev.capacity IS NOT NULL AND t.seats >= ev.capacity THEN 'waiting'
+            WHEN ev.capacity IS NOT NULL AND t.seats + 1 + coalesce(m.guests, 0) > ev.capacity THEN 'waiting'
             ELSE 'going'
-        END AS status
+        END AS status,
+        coalesce(m.guests, 0) AS guests
     FROM ev CROSS JOIN taken t LEFT JOIN mine m ON true
 ),
 saved AS (
-    INSERT INTO rsvps (event_id, user_id, name, status, responded_at)
-    SELECT event_id, CAST(:user AS BIGINT), CAST(:name AS VARCHAR), status, clock_timestamp()
+    INSERT INTO rsvps (event_id, user_id, name, status, responded_at, guests)
+    SELECT event_id, CAST(:user AS BIGINT), CAST(:name AS VARCHAR), status, clock_timestamp(),
+        CASE WHEN status IN ('going', 'waiting') THEN guests ELSE 0 END
     FROM decided
     ON CONFLICT (event_id, user_id) DO UPDATE SET
         name = excluded.name,
         status = excluded.status,
+        guests = excluded.guests,
         responded_at = CASE
             WHEN rsvps.status = excluded.status THEN rsvps.responded_at ELSE excluded.responded_at
         END
@@ -73,24 +78,33 @@ saved AS (
 freed AS (
     SELECT d.event_id,
         CASE
-            WHEN d.previous = 'going' AND d.status <> 'going' AND d.capacity IS NULL THEN 1000000
+            WHEN d.previous = 'going' AND d.status <> 'going' AND d.capacity IS NULL THEN 1000000000
             WHEN d.previous = 'going' AND d.status <> 'going' THEN greatest(d.capacity - t.seats, 0)
             ELSE 0
         END AS seats
     FROM decided d CROSS JOIN taken t
 ),
-first_waiting AS (
-    SELECT w.id
+queue AS (
+    SELECT w.id, w.responded_at,
+        sum(1 + w.guests) OVER (ORDER BY w.responded_at, w.id) AS seats_so_far,
+        count(*) OVER (ORDER BY w.responded_at, w.id) AS place
     FROM rsvps w JOIN freed f ON w.event_id = f.event_id
     WHERE w.status = 'waiting' AND w.user_id <> CAST(:user AS BIGINT)
-    ORDER BY w.responded_at, w.id
-    LIMIT (SELECT seats FROM freed)
+),
+first_waiting AS (
+    -- The longest run from the head of the queue that fits: nobody overtakes a party that does not.
+    SELECT q.id FROM queue q
+    WHERE q.seats_so_far <= (SELECT seats FROM freed)
+      AND NOT EXISTS (
+          SELECT 1 FROM queue earlier
+          WHERE earlier.place < q.place AND earlier.seats_so_far > (SELECT seats FROM freed)
+      )
 ),
 promoted AS (
     UPDATE rsvps r SET status = 'going'
     FROM first_waiting
     WHERE r.id = first_waiting.id
-    RETURNING r.user_id, r.name, r.responded_at, r.id
+    RETURNING r.user_id, r.name, r.guests, r.responded_at, r.id
 ),
 synced AS (
     INSERT INTO card_syncs (event_id, due_at)
@@ -99,8 +113,10 @@ synced AS (
 )
 SELECT
     snap.link_id, snap.title, snap.starts_at, snap.timezone, snap.cancelled_at,
+    coalesce(snap.answers_close_at, snap.starts_at) AS closes_at,
     (SELECT count(*) FROM ev) AS applied,
     (SELECT status FROM decided) AS status,
+    (SELECT CASE WHEN status IN ('going', 'waiting') THEN guests ELSE 0 END FROM decided) AS guests,
     (
         SELECT count(*) + 1 FROM rsvps w
         WHERE w.event_id = snap.id AND w.status = 'waiting' AND w.user_id <> CAST(:user AS BIGINT)
@@ -110,7 +126,8 @@ SELECT
           )
     ) AS position,
     (SELECT array_agg(p.user_id ORDER BY p.responded_at, p.id) FROM promoted p) AS promoted_ids,
-    (SELECT array_agg(p.name ORDER BY p.responded_at, p.id) FROM promoted p) AS promoted_names
+    (SELECT array_agg(p.name ORDER BY p.responded_at, p.id) FROM promoted p) AS promoted_names,
+    (SELECT array_agg(p.guests ORDER BY p.responded_at, p.id) FROM promoted p) AS promoted_guests
 FROM snap
 """
 )
@@ -127,23 +144,31 @@ class AnswerRow:
     starts_at: datetime
     timezone: str
     cancelled: bool
+    closes_at: datetime
     applied: bool
     status: str | None
+    guests: int
     position: int
-    promoted: tuple[tuple[int, str], ...]
+    promoted: tuple[tuple[int, str, int], ...]
 
     @classmethod
     def from_row(cls, row: Any) -> AnswerRow:
         get = row.__getitem__  # an asyncpg Record or a SQLAlchemy row mapping
-        ids, names = get("promoted_ids") or [], get("promoted_names") or []
+        ids, names, guests = (
+            get("promoted_ids") or [],
+            get("promoted_names") or [],
+            get("promoted_guests") or [],
+        )
         return cls(
             link_id=get("link_id"),
             title=get("title"),
             starts_at=get("starts_at"),
             timezone=get("timezone"),
             cancelled=get("cancelled_at") is not None,
+            closes_at=get("closes_at"),
             applied=bool(get("applied")),
             status=get("status"),
+            guests=int(get("guests") or 0),
             position=int(get("position")),
-            promoted=tuple(zip(ids, names, strict=True)),
+            promoted=tuple(zip(ids, names, guests, strict=True)),
         )

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import URL
 
+from core.clock import utcnow
 from core.errors import DatabaseUnavailable
 from core.storage.answers import ANSWER_ASYNCPG
 from core.storage.batching import Batcher
@@ -99,6 +100,7 @@ class DirectViews:
             READ_VIEWS_ASYNCPG,
             links=[link for link, _ in asked],
             viewers=[viewer for _, viewer in asked],
+            now=utcnow(),
         )
         return views_from_rows(rows, len(asked))
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -91,9 +93,19 @@ class Event(Base):
     # Bumped by every change a card shows (an edit, a cancellation, an answer). Each posted card records
     # the version it shows, so any process can tell which copies are out of date.
     card_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When answers close; None: when the event starts. ``answers_closed`` is set once the cards say so.
+    answers_close_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answers_closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Guests each person going may bring (0: none), and whether group cards show names or counts only.
+    max_guests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hide_names: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     cards: Mapped[list[PostedCard]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
+    __table_args__ = (
+        Index("ix_events_answers_open", "answers_closed", "starts_at"),
+        Index("ix_events_answers_deadline", "answers_closed", "answers_close_at"),
+    )
     __mapper_args__ = {"version_id_col": sequence}
 
 
@@ -155,6 +167,10 @@ class ChatSettings(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     timezone: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # Who may create events in a group: "anyone" or "admins".
+    creators: Mapped[str] = mapped_column(String(8), default="anyone", server_default="anyone")
+    # The first event made here before anyone chose a timezone: its card said which zone it used.
+    first_event_link: Mapped[str | None] = mapped_column(String(16))
 
 
 class CodeAttempt(Base):
@@ -194,6 +210,7 @@ class Rsvp(Base):
     name: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(8))
     responded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    guests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("uq_rsvps_event_user", "event_id", "user_id", unique=True),

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.clock import utcnow
 from core.errors import DuplicateLink, DuplicateOrigin, StaleRow
 from core.events import GOING, WAITING
 from core.storage.models import (
@@ -87,7 +88,8 @@ class EventRepository:
 
     async def read_view(self, link_id: str, viewer_chat_id: int | None = None) -> ViewRead | None:
         """The event behind a link with its answers, and the viewer's chosen timezone: one statement."""
-        rows = (await self.session.execute(READ_VIEW, {"link": link_id, "viewer": viewer_chat_id})).all()
+        params = {"link": link_id, "viewer": viewer_chat_id, "now": utcnow()}
+        rows = (await self.session.execute(READ_VIEW, params)).all()
         return views_from_rows([dict(row._mapping) for row in rows], 1)[0]
 
     async def card_changed(self, event: Event) -> None:
@@ -103,6 +105,26 @@ class EventRepository:
         )
         version = (await self.session.execute(statement)).scalar_one()
         set_committed_value(event, "card_version", version)
+
+    async def close_due_answers(self, now: datetime, limit: int) -> list[int]:
+        """Mark events whose answers closed by ``now`` (their deadline, or their start) as closed, with
+        a new card version; return their ids. One statement: each event is closed once."""
+        due = (
+            select(Event.id)
+            .where(
+                Event.answers_closed.is_(False),
+                or_(Event.starts_at <= now, Event.answers_close_at <= now),
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(Event)
+            .where(Event.id.in_(due.scalar_subquery()))
+            .values(answers_closed=True, card_version=Event.card_version + 1)
+            .returning(Event.id)
+        )
+        return list((await self.session.execute(statement)).scalars().all())
 
     async def set_publishing_until(self, event_id: int, until: datetime) -> None:
         # A bulk UPDATE, so the event's version (its iCalendar SEQUENCE) stays as it is.
@@ -340,6 +362,29 @@ class SettingsRepository:
             settings.timezone = timezone
         await self.session.flush()
 
+    async def set_creators(self, chat_id: int, creators: str) -> None:
+        statement = (
+            _insert(self.session)(ChatSettings)
+            .values(chat_id=chat_id, creators=creators)
+            .on_conflict_do_update(index_elements=["chat_id"], set_={"creators": creators})
+        )
+        await self.session.execute(statement)
+
+    async def claim_first_event(self, chat_id: int, link_id: str) -> bool:
+        """Record ``link_id`` as the chat's first event made before it chose a timezone, if it is;
+        False when the chat chose one, or already had its first event."""
+        statement = (
+            _insert(self.session)(ChatSettings)
+            .values(chat_id=chat_id, first_event_link=link_id)
+            .on_conflict_do_update(
+                index_elements=["chat_id"],
+                set_={"first_event_link": link_id},
+                where=ChatSettings.timezone.is_(None) & ChatSettings.first_event_link.is_(None),
+            )
+            .returning(ChatSettings.chat_id)
+        )
+        return (await self.session.execute(statement)).first() is not None
+
 
 class AttemptRepository:
     """Wrong-code counters per (event, user); user 0 counts everyone's attempts at an event."""
@@ -395,6 +440,21 @@ class UnlockRepository:
         )
         await self.session.execute(statement)
 
+    async def holders(self, event_ids: set[int], now: datetime) -> set[tuple[int, int]]:
+        """(event, user) pairs of unlocks still good for each event's current code."""
+        if not event_ids:
+            return set()
+        query = (
+            select(Unlock.event_id, Unlock.user_id)
+            .join(Event, Event.id == Unlock.event_id)
+            .where(
+                Unlock.event_id.in_(event_ids),
+                Unlock.code_version == Event.code_version,
+                Unlock.expires_at > now,
+            )
+        )
+        return {(event_id, user_id) for event_id, user_id in (await self.session.execute(query)).all()}
+
     async def holds(self, event_id: int, user_id: int, *, code_version: int, now: datetime) -> bool:
         query = select(Unlock.event_id).where(
             Unlock.event_id == event_id,
@@ -434,7 +494,7 @@ class RsvpRepository:
     async def answers(self, event_id: int) -> list[Answer]:
         """Every answer to the event, in the order given (the waitlist's order)."""
         query = (
-            select(Rsvp.user_id, Rsvp.name, Rsvp.status)
+            select(Rsvp.user_id, Rsvp.name, Rsvp.status, Rsvp.guests)
             .where(Rsvp.event_id == event_id)
             .order_by(Rsvp.responded_at, Rsvp.id)
         )
@@ -446,13 +506,22 @@ class RsvpRepository:
         if not event_ids:
             return found
         query = (
-            select(Rsvp.event_id, Rsvp.user_id, Rsvp.name, Rsvp.status)
+            select(Rsvp.event_id, Rsvp.user_id, Rsvp.name, Rsvp.status, Rsvp.guests)
             .where(Rsvp.event_id.in_(event_ids))
             .order_by(Rsvp.event_id, Rsvp.responded_at, Rsvp.id)
         )
-        for event_id, user_id, name, status in (await self.session.execute(query)).all():
-            found.setdefault(event_id, []).append(Answer(user_id, name, status))
+        for event_id, user_id, name, status, guests in (await self.session.execute(query)).all():
+            found.setdefault(event_id, []).append(Answer(user_id, name, status, guests))
         return found
+
+    async def answer_rows(self, event_id: int) -> list[tuple[Answer, datetime]]:
+        """Every answer with when it was given, in that order."""
+        query = (
+            select(Rsvp.user_id, Rsvp.name, Rsvp.status, Rsvp.guests, Rsvp.responded_at)
+            .where(Rsvp.event_id == event_id)
+            .order_by(Rsvp.responded_at, Rsvp.id)
+        )
+        return [(Answer(u, n, s, g), at) for u, n, s, g, at in (await self.session.execute(query)).all()]
 
     async def get(self, event_id: int, user_id: int) -> Rsvp | None:
         query = select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.user_id == user_id)
@@ -462,8 +531,13 @@ class RsvpRepository:
         self.session.add(rsvp)
         await self.session.flush()
 
-    async def count(self, event_id: int, status: str) -> int:
-        query = select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == status)
+    async def seats_taken(self, event_id: int, *, except_user: int | None = None) -> int:
+        """Seats the people going take, guests included (leaving ``except_user`` out)."""
+        query = select(func.coalesce(func.sum(1 + Rsvp.guests), 0)).where(
+            Rsvp.event_id == event_id, Rsvp.status == GOING
+        )
+        if except_user is not None:
+            query = query.where(Rsvp.user_id != except_user)
         return int(await self.session.scalar(query) or 0)
 
     async def first_waiting(self, event_id: int, limit: int) -> Sequence[Rsvp]:

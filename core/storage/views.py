@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Insert, Integer, Select, String, bindparam, func, literal, select
+from sqlalchemy import BigInteger, Insert, Integer, Select, String, and_, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
@@ -22,9 +22,14 @@ from sqlalchemy.sql import ClauseElement, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.events import GOING, MAYBE, NO, WAITING, Attendee, EventView, RsvpSummary, parse_reminder_minutes
-from core.storage.models import ChatSettings, Event, PostedCard, Rsvp, UtcDateTime
+from core.storage.models import ChatSettings, Event, PostedCard, Rsvp, Unlock, UtcDateTime
 
-_EVENTS, _RSVPS, _SETTINGS = Event.__table__, Rsvp.__table__, ChatSettings.__table__
+_EVENTS, _RSVPS, _SETTINGS, _UNLOCKS = (
+    Event.__table__,
+    Rsvp.__table__,
+    ChatSettings.__table__,
+    Unlock.__table__,
+)
 
 # Every field of EventView but the answers, named as in the events table.
 VIEW_COLUMNS = tuple(field.name for field in fields(EventView) if field.name != "rsvps")
@@ -35,13 +40,16 @@ class Answer(NamedTuple):
     user_id: int
     name: str
     status: str
+    guests: int = 0
 
 
 class ViewRead(NamedTuple):
-    """An event with its answers, and the timezone the viewer's chat chose (None if it chose none)."""
+    """An event with its answers, the timezone the viewer's chat chose (None if it chose none), and
+    whether the viewer holds an unlock for it (so may see a hidden list in their private chat)."""
 
     event: EventView
     viewer_zone: str | None
+    viewer_unlocked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +70,7 @@ def summarise(answers: Iterable[Answer]) -> RsvpSummary:
         if answer.status == NO:
             no_count += 1
         else:
-            people[answer.status].append(Attendee(answer.user_id, answer.name))
+            people[answer.status].append(Attendee(answer.user_id, answer.name, answer.guests))
     return RsvpSummary(tuple(people[GOING]), tuple(people[MAYBE]), tuple(people[WAITING]), no_count)
 
 
@@ -82,11 +90,22 @@ def _view_read(asked: FromClause) -> Select[Any]:
             _RSVPS.c.user_id.label("answer_user_id"),
             _RSVPS.c.name.label("answer_name"),
             _RSVPS.c.status.label("answer_status"),
+            _RSVPS.c.guests.label("answer_guests"),
             _SETTINGS.c.timezone.label("viewer_zone"),
+            _UNLOCKS.c.user_id.is_not(None).label("viewer_unlocked"),
         )
         .select_from(
             asked.join(_EVENTS, _EVENTS.c.link_id == asked.c.link)
             .outerjoin(_SETTINGS, _SETTINGS.c.chat_id == asked.c.viewer)
+            .outerjoin(
+                _UNLOCKS,
+                and_(
+                    _UNLOCKS.c.event_id == _EVENTS.c.id,
+                    _UNLOCKS.c.user_id == asked.c.viewer,
+                    _UNLOCKS.c.code_version == _EVENTS.c.code_version,
+                    _UNLOCKS.c.expires_at > bindparam("now", type_=UtcDateTime()),
+                ),
+            )
             .outerjoin(_RSVPS, _RSVPS.c.event_id == _EVENTS.c.id)
         )
         .order_by(asked.c.i, _RSVPS.c.responded_at, _RSVPS.c.id)
@@ -183,9 +202,11 @@ def views_from_rows(rows: Iterable[Mapping[str, Any]], asked: int) -> list[ViewR
             found.append(None)
             continue
         answers = [
-            Answer(row["answer_user_id"], row["answer_name"], row["answer_status"])
+            Answer(row["answer_user_id"], row["answer_name"], row["answer_status"], row["answer_guests"])
             for row in mine
             if row["answer_status"] is not None
         ]
-        found.append(ViewRead(event_view(mine[0], answers), mine[0]["viewer_zone"]))
+        found.append(
+            ViewRead(event_view(mine[0], answers), mine[0]["viewer_zone"], bool(mine[0]["viewer_unlocked"]))
+        )
     return found

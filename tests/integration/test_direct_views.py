@@ -82,7 +82,7 @@ async def test_a_view_reads_the_same_event_answers_and_timezone_both_ways(both):
     direct_view = await service.view_event(both["direct"](), link, viewer_chat_id=77)
 
     assert direct_view == session_view
-    event, zone = direct_view
+    event, zone, _ = direct_view
     assert zone == "America/New_York"
     assert [p.name for p in event.rsvps.going] == ["Ann", "Cy"]
     assert [p.name for p in event.rsvps.waiting] == ["Di"]

@@ -416,9 +416,9 @@ async def test_posted_cards_are_recorded_once(uow):
 
 async def test_a_chat_timezone_defaults_and_can_be_set_by_name_or_city(uow):
     assert await chat_settings.chat_timezone(uow, -100123, "UTC") == "UTC"
-    assert await chat_settings.set_chat_timezone(uow, -100123, "europe/berlin") == "Europe/Berlin"
+    assert (await chat_settings.set_chat_timezone(uow, -100123, "europe/berlin")).timezone == "Europe/Berlin"
     assert await chat_settings.chat_timezone(uow, -100123, "UTC") == "Europe/Berlin"
-    assert await chat_settings.set_chat_timezone(uow, -100123, "New York") == "America/New_York"
+    assert (await chat_settings.set_chat_timezone(uow, -100123, "New York")).timezone == "America/New_York"
     assert await chat_settings.chat_timezone(uow, -100123, "UTC") == "America/New_York"
     with pytest.raises(InvalidField):
         await chat_settings.set_chat_timezone(uow, -100123, "Atlantis")
