@@ -172,13 +172,14 @@ class _FirstViewOnly:
 def without_keyboard_build() -> Switch:
     """Every card gets the first card's buttons: what building a card's keyboard costs."""
     switch = Switch("keyboard building (one prebuilt keyboard)")
-    built: dict[bool, Any] = {}
+    built: dict[tuple[tuple[str, Any], ...], Any] = {}
 
-    def card_keyboard(bot_username: str, link_id: str, *, cancelled: bool = False) -> Any:
+    def card_keyboard(bot_username: str, link_id: str, **flags: Any) -> Any:
         switch.count()
-        if cancelled not in built:
-            built[cancelled] = build(bot_username, link_id, cancelled=cancelled)
-        return built[cancelled]
+        key = tuple(sorted(flags.items()))
+        if key not in built:
+            built[key] = build(bot_username, link_id, **flags)
+        return built[key]
 
     build = switch.replace(_keyboards, "card_keyboard", card_keyboard)
     return switch

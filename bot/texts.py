@@ -49,10 +49,12 @@ HELP = (
     "When | title | place or details. “When” can be <i>tomorrow 7pm</i>, <i>next sat 14:00</i> "
     "or <i>2026-12-05 19:30</i>. In a private chat, /newevent alone walks you through it.\n\n"
     "<b>Share</b>: forward the card, or send its link. Anyone who taps it sees the event.\n\n"
-    "<b>Change</b>: <code>/editevent LINK when Sat 20:00</code> (or title, place, details), "
+    "<b>Change</b>: <code>/editevent LINK when Sat 20:00</code> (or title, end, place, details, seats, "
+    "closes, guests, list), "
     "<code>/deleteevent LINK</code>, <code>/newcode LINK</code>. The creator can do this anywhere; "
     "anyone else needs the event's secret code, in a private chat with me.\n\n"
-    "/event LINK shows an event · /myevents lists yours · /timezone sets this chat's timezone."
+    "/event LINK shows an event · /myevents lists yours · /export LINK lists who answered · "
+    "/timezone sets this chat's timezone · /settings: who may create events in a group."
 )
 HELP_GROUP_EXTRA = (
     "\n\nTo use me in another group, open my profile and tap <i>Add to Group</i>, or use the button below."
@@ -233,7 +235,9 @@ EVENT_USAGE = (
 
 EDIT_USAGE = (
     "To change an event: <code>/editevent LINK FIELD NEW VALUE</code>\n"
-    "FIELD is <code>title</code>, <code>when</code>, <code>place</code> or <code>details</code>. For example:\n"
+    "FIELD is <code>title</code>, <code>when</code>, <code>end</code>, <code>place</code>, <code>details</code>, "
+    "<code>seats</code>, <code>closes</code>, <code>guests</code>, <code>list</code> or <code>reminders</code>. "
+    "For example:\n"
     "<code>/editevent Ab3dE5gH9k when Sat 20:00</code>\n"
     "In a private chat, <code>/editevent LINK</code> alone lets you pick with buttons."
 )
