@@ -17,7 +17,7 @@ from bot.context import BotData, SkedjitContext
 from bot.limits import SharedRateLimiter
 from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
-from core import budgets, dates
+from core import budgets, dates, series
 from core import cards as card_records
 from core.clock import utcnow
 from core.config import Settings
@@ -54,6 +54,7 @@ PRIVATE_COMMANDS = [
     BotCommand("timezone", "Show or set your timezone"),
     BotCommand("reminders", "Show or change an event's reminders"),
     BotCommand("export", "Who answered, as a spreadsheet"),
+    BotCommand("skipdate", "Skip a date of a series"),
     BotCommand("cancel", "Stop what we're doing"),
     BotCommand("help", "How this works"),
 ]
@@ -113,7 +114,9 @@ async def _remind(context: SkedjitContext) -> None:
     """Sends the reminders that are due, and has the cards of events whose answers closed say so."""
     data = context.bot_data
     await send_due_reminders(context.bot, data)
-    if await card_records.close_due_answers(data.uow()):
+    # A series moves on to its next date before answers to the date that began are closed.
+    moved = await series.roll_over_due(data.uow())
+    if moved + await card_records.close_due_answers(data.uow()):
         data.card_sync.kick()
 
 

@@ -40,6 +40,8 @@ SETTINGS = "st"  # who may create events in a group
 SETTINGS_CHOICES = {"a": False, "o": True}  # anyone / admins only
 ZONE = "tz"  # the chat's first event, after /timezone: same clock time, or same instant
 ZONE_CHOICES = {"m": True, "k": False}
+REPEAT = "rp"  # the guided flow's "Repeat?" step
+REPEAT_KINDS = {"n": None, "w": "weekly", "b": "fortnightly", "m": "monthly"}
 
 _FIELDS = {field.value: field for field in Field}
 
@@ -51,6 +53,7 @@ class Callback:
     field: Field | None = None
     answer: str | None = None
     choice: bool | None = None
+    repeat: str | None = None
 
 
 class BadCallback(ValueError):
@@ -69,6 +72,8 @@ def decode_callback(data: str | None) -> Callback:
         and is_link_id(args[0])
     ):
         return Callback(action, link_id=args[0])
+    if action == REPEAT and len(args) == 1 and args[0] in REPEAT_KINDS:
+        return Callback(action, repeat=REPEAT_KINDS[args[0]])
     if action == SETTINGS and len(args) == 1 and args[0] in SETTINGS_CHOICES:
         return Callback(action, choice=SETTINGS_CHOICES[args[0]])
     if action == ZONE and len(args) == 2 and args[0] in ZONE_CHOICES and is_link_id(args[1]):
@@ -126,6 +131,14 @@ def settings_menu(admins_only: bool) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def repeat_choice() -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(label, callback_data=_data(REPEAT, key))
+        for key, label in texts.REPEAT_CHOICES.items()
+    ]
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
 
 
 def zone_choice(link_id: str, same_clock: str, same_instant: str) -> InlineKeyboardMarkup:

@@ -14,12 +14,13 @@ from bot.timefmt import (
     date_text,
     describe_delta,
     describe_seconds,
+    format_day,
     format_end,
     format_short,
     format_when,
     wall_text,
 )
-from core import calendar, errors
+from core import calendar, errors, recurrence
 from core.clock import utcnow
 from core.events import EventView, Field
 from core.service import AnswerList
@@ -107,6 +108,8 @@ def card(
         lines.append(f"    ({esc(format_when(event.starts_at, viewer_timezone))} your time)")
     if event.location:
         lines.append(f"📍 {esc(event.location)}")
+    if event.recurrence is not None and not event.is_cancelled:
+        lines.extend(_series_lines(event))
     if not event.is_cancelled:
         if event.answers_closed or event.closes_at <= (now or utcnow()):
             lines.append(ANSWERS_ARE_CLOSED)
@@ -128,6 +131,64 @@ def card(
     return "\n".join(lines) + "\n" + tail
 
 
+def _series_lines(event: EventView) -> list[str]:
+    """How a series repeats, and its next dates after the one the card shows."""
+    assert event.recurrence is not None
+    if event.occurrence_start is None or event.series_start is None:
+        return [SERIES_OVER]
+    coming = recurrence.occurrences(
+        event.recurrence,
+        event.series_start,
+        event.timezone,
+        after=max(event.starts_at, event.occurrence_start),
+        skipped=event.skipped_dates,
+    )
+    lines = ["🔁 " + esc(describe_rule(event.recurrence, event.timezone))]
+    if coming:
+        lines.append(
+            SERIES_NEXT.format(dates=esc(" · ".join(format_day(day, event.timezone) for day in coming)))
+        )
+    return lines
+
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+
+
+def describe_rule(rule: str, tz_name: str) -> str:
+    """ "Every Tuesday", "Every other Wednesday", "The last Friday of every month, until Sun 1 Mar 2027"."""
+    parts = recurrence.describe(rule)
+    days = " and ".join(_WEEKDAY_NAMES[day] for day in parts.weekdays)
+    if parts.freq == "DAILY":
+        text = "Every day"
+    elif parts.freq == "WEEKLY" and parts.weekdays == (0, 1, 2, 3, 4):
+        text = "Every weekday"
+    elif parts.freq == "WEEKLY":
+        text = f"Every other {days}" if parts.interval == 2 else f"Every {days}"
+    elif parts.month_day is not None:
+        text = f"Every month on the {ordinal(parts.month_day)}"
+    else:
+        text = f"The {_NTH.get(parts.nth or 1, str(parts.nth))} {days} of every month"
+    if parts.until is not None:
+        text += f", until {date_text(parts.until.astimezone(ZoneInfo(tz_name)))}"
+    if parts.count is not None:
+        text += f", {parts.count} times"
+    return text
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 11 <= number % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+SERIES_NEXT = "Then: {dates}"
+SERIES_OVER = "🔁 This series has ended."
+SKIPPED_DATE = "⏭ <b>{title}</b>: {day} is skipped. The next date is {next}."
+SKIPPED_LAST = "⏭ <b>{title}</b>: {day} is skipped. There are no more dates."
+SKIPPED_TOLD = "⏭ <b>{title}</b> on {day} will not take place: the organiser skipped that date.\n{link}"
+SKIP_USAGE = "To skip a date of a series: <code>/skipdate LINK</code> (the next date) or <code>/skipdate LINK 2026-12-15</code>."
+REPEAT_PROMPT = "Does <b>{title}</b> repeat?"
+REPEAT_CHOICES = {"n": "No", "w": "Weekly", "b": "Every 2 weeks", "m": "Monthly"}
 ANSWERS_ARE_CLOSED = "🔒 Answers are closed"
 ANSWERS_CLOSE = "⏳ Answers close {when}"
 GUESTS_ALLOWED = "➕ Each person going may bring up to {count} guest(s)"
@@ -267,6 +328,7 @@ ASK_VALUE = {
     Field.CLOSES: "Until when may people answer? E.g. <i>Thu 18:00</i>, or <code>-</code> for until it starts ({zone}).",
     Field.GUESTS: "How many guests may each person going bring? Send a number, or <code>0</code> for none.",
     Field.LIST: "Should group cards show who is coming? Send <code>hidden</code> (counts only) or <code>shown</code>.",
+    Field.REPEAT: "How does it repeat? E.g. <i>every Tue 19:00</i>, <i>every month on the 15th 19:00</i>, or <code>off</code> to stop after the next date ({zone}).",
     Field.REMINDERS: "When should I remind people? E.g. <code>1d 1h</code> or <code>30m</code>, or <code>off</code>.",
 }
 FIELD_LABELS = {
@@ -279,6 +341,7 @@ FIELD_LABELS = {
     Field.CLOSES: "Answers close",
     Field.GUESTS: "Guests",
     Field.LIST: "Who's coming",
+    Field.REPEAT: "Repeat",
     Field.REMINDERS: "Reminders",
 }
 # What people may type for each field in /editevent LINK FIELD VALUE.
@@ -308,6 +371,9 @@ FIELD_WORDS = {
     "plus": Field.GUESTS,
     "list": Field.LIST,
     "names": Field.LIST,
+    "repeat": Field.REPEAT,
+    "repeats": Field.REPEAT,
+    "series": Field.REPEAT,
 }
 CLEAR_WORD = "-"
 UPDATED = "✏️ Updated. The card below, and every copy I posted, now shows the change."
@@ -487,6 +553,8 @@ _FIELD_NAMES = {
     "closes": "Answers close",
     "guests": "Guests",
     "list": "Who's coming",
+    "repeat": "Repeat",
+    "skip": "Skip",
     "timezone": "Timezone",
     "answer": "Answer",
 }
@@ -496,6 +564,7 @@ _ERRORS = {
     errors.EventStarted.code: "This event has already started.",
     errors.AnswersClosed.code: "Answers to this event are closed.",
     errors.GuestsNotAllowed.code: "This event takes no guests.",
+    errors.NotASeries.code: "This event does not repeat, so it has no dates to skip.",
     errors.AnswerFirst.code: "Tap Going first, then add your guests.",
     errors.NoSeatForGuest.code: "The event is full: there's no seat for another guest.",
     errors.WrongSecretCode.code: "That secret code doesn't match this event.",
@@ -535,6 +604,19 @@ _FIELD_REASONS = {
     ("guests", "not_a_number"): "send how many guests each person may bring, from 0 to {limit}.",
     ("guests", "out_of_range"): "at most {limit} guests each.",
     ("list", "not_understood"): "send “hidden” (group cards show counts only) or “shown”.",
+    ("repeat", "not_understood"): (
+        "I couldn't read “{text}” as a way to repeat. Try “every Tue 19:00”, “every other Fri 20:00”, "
+        "“every weekday 9:00”, “daily 7:30”, “every month on the 15th 19:00” or “last Fri of the month 18:00”, "
+        "with “until 1 March” or “for 10 times” if it ends."
+    ),
+    ("repeat", "no_time"): "say at what time, e.g. “every Tue 19:00”.",
+    ("repeat", "time_not_understood"): "I couldn't read “{text}” as a time of day. Try “every Tue 19:00”.",
+    ("repeat", "no_such_day"): "no month has a day {day}. Try “every month on the 15th 19:00”.",
+    ("repeat", "count_out_of_range"): "a series can repeat up to {limit} times.",
+    ("repeat", "until_not_understood"): "I couldn't read “{text}” as the last day. Try “until 1 March”.",
+    ("repeat", "until_before_start"): "it would end before its first date. Pick a later last day.",
+    ("repeat", "no_date_ahead"): "that rule gives no date ahead. Pick another rule or a later last day.",
+    ("skip", "not_a_date_of_the_series"): "the series has no date on {day} still to come.",
     ("timezone", "unknown"): (
         "I don't know the time zone “{text}”. Try a city such as “Paris” or “New York”, or a zone name "
         "such as “Europe/Paris”."

@@ -39,6 +39,12 @@ def format_short(instant: datetime, tz_name: str) -> str:
     return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}, {local:%H:%M}"
 
 
+def format_day(instant: datetime, tz_name: str) -> str:
+    """ "Tue 9 Dec": a date near the event's own, in its zone."""
+    local = as_utc(instant).astimezone(ZoneInfo(tz_name))
+    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
+
+
 def date_text(day: date) -> str:
     """ "Fri 4 Dec 2026"."""
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"

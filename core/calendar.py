@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vRecur
 
 from core.clock import as_utc
 from core.dates import is_valid_timezone
@@ -25,7 +25,8 @@ _GOOGLE_DATE = "%Y%m%dT%H%M%SZ"
 
 
 def ics_bytes(event: EventView, *, url: str, domain: str = "skedjit.bot") -> bytes:
-    """Render ``event`` as an RFC 5545 calendar file with a single VEVENT."""
+    """Render ``event`` as an RFC 5545 calendar file: one VEVENT, or for a series its rule (RRULE), the
+    dates skipped (EXDATE), and the date its cards show as an override (RECURRENCE-ID) if it moved."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -34,7 +35,33 @@ def ics_bytes(event: EventView, *, url: str, domain: str = "skedjit.bot") -> byt
     # higher SEQUENCE and STATUS:CANCELLED updates a copy someone imported earlier.
     calendar.add("method", "PUBLISH")
     start, end = _span(event)
+    series = event.recurrence is not None and event.series_start is not None
+    if series:
+        assert event.series_start is not None
+        start, end = as_utc(event.series_start), as_utc(event.series_start) + (end - start)
     zone = _zone(event, start, end)
+    vevent = _vevent(event, start, end, zone, url=url, domain=domain)
+    if series:
+        assert event.recurrence is not None
+        vevent.add("rrule", vRecur.from_ical(event.recurrence))
+        for day in event.skipped_dates:
+            vevent.add("exdate", as_utc(day).astimezone(zone))
+    calendar.add_component(vevent)
+    shown, original = as_utc(event.starts_at), event.occurrence_start
+    if series and original is not None and as_utc(original) != shown:
+        moved_end = shown + (end - start)
+        override = _vevent(event, shown, moved_end, zone, url=url, domain=domain)
+        override.add("recurrence-id", as_utc(original).astimezone(zone))
+        calendar.add_component(override)
+    # Only the years the event touches: a 1970-2038 definition is ~2 KB of RDATEs per file.
+    last = max(end, shown)
+    calendar.add_missing_timezones(first_date=date(start.year, 1, 1), last_date=date(last.year + 2, 1, 1))
+    return calendar.to_ical()
+
+
+def _vevent(
+    event: EventView, start: datetime, end: datetime, zone: tzinfo, *, url: str, domain: str
+) -> Event:
     vevent = Event()
     vevent.add("uid", f"{event.link_id}@{domain}")
     vevent.add("sequence", event.sequence)
@@ -50,10 +77,7 @@ def ics_bytes(event: EventView, *, url: str, domain: str = "skedjit.bot") -> byt
         vevent.add("location", event.location)
     vevent.add("url", url)
     vevent.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
-    calendar.add_component(vevent)
-    # Only the years the event touches: a 1970-2038 definition is ~2 KB of RDATEs per file.
-    calendar.add_missing_timezones(first_date=date(start.year, 1, 1), last_date=date(end.year + 1, 1, 1))
-    return calendar.to_ical()
+    return vevent
 
 
 def ics_filename(event: EventView) -> str:
@@ -81,6 +105,8 @@ def google_calendar_url(event: EventView, *, url: str) -> str:
         params["location"] = event.location
     if is_valid_timezone(event.timezone):
         params["ctz"] = event.timezone
+    if event.recurrence is not None:
+        params["recur"] = f"RRULE:{event.recurrence}"
     return f"{GOOGLE_CALENDAR_URL}?{urlencode(params, quote_via=quote)}"
 
 

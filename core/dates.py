@@ -194,6 +194,19 @@ def parse_end(text: str, starts_at: datetime, tz_name: str) -> datetime:
     return end.instant
 
 
+def parse_day(text: str, tz_name: str, *, now: datetime | None = None) -> date:
+    """Read a day that lies ahead ("1 March", "2027-03-01", "next Friday"); a time in it is ignored."""
+    try:
+        when = parse_when(text, tz_name, now=now)
+    except InvalidField as exc:
+        if exc.reason == "no_time":
+            day = exc.params["day"]
+            assert isinstance(day, date)
+            return day
+        raise
+    return when.starts_at.astimezone(_zone(tz_name)).date()
+
+
 def same_clock_time_shift(instant: datetime, old_zone: str, new_zone: str) -> timedelta:
     """How far ``instant`` moves to show the same clock time in ``new_zone`` as it did in ``old_zone``."""
     wall = as_utc(instant).astimezone(_zone(old_zone)).replace(tzinfo=None)

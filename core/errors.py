@@ -57,6 +57,12 @@ class NoSeatForGuest(DomainError):
     code = "no_seat_for_guest"
 
 
+class NotASeries(DomainError):
+    """Asked to skip a date of an event that does not repeat."""
+
+    code = "not_a_series"
+
+
 class WrongSecretCode(DomainError):
     code = "wrong_code"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -103,6 +104,7 @@ class Field(StrEnum):
     CLOSES = "closes"
     GUESTS = "guests"
     LIST = "list"
+    REPEAT = "repeat"
     REMINDERS = "reminders"
 
 
@@ -140,6 +142,15 @@ class RsvpSummary:
 
 def parse_reminder_minutes(stored: str) -> tuple[int, ...]:
     return tuple(int(part) for part in stored.split(",") if part.strip())
+
+
+def parse_dates(stored: str | None) -> tuple[datetime, ...]:
+    """Instants kept as ISO text separated by commas (a series' skipped dates)."""
+    return tuple(datetime.fromisoformat(part) for part in (stored or "").split(",") if part)
+
+
+def format_dates(instants: Iterable[datetime]) -> str:
+    return ",".join(sorted(instant.isoformat() for instant in instants))
 
 
 def format_reminder_minutes(minutes: tuple[int, ...]) -> str:
@@ -243,11 +254,19 @@ class EventView:
     answers_closed: bool = False  # the deadline passed (or the event started)
     max_guests: int = 0
     hide_names: bool = False
+    recurrence: str | None = None  # an RFC 5545 rule: this is a series, shown at its next date
+    series_start: datetime | None = None
+    occurrence_start: datetime | None = None  # the rule's start of the date shown (moved: differs)
+    skipped_dates: tuple[datetime, ...] = ()
     rsvps: RsvpSummary = RsvpSummary()
 
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    @property
+    def is_series(self) -> bool:
+        return self.recurrence is not None
 
     @property
     def closes_at(self) -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core import access, attendance, cards, codes, dates, reminders
+from core import access, attendance, cards, codes, dates, recurrence, reminders, series
 from core.access import Requester
 from core.clock import as_utc, now_or
 from core.errors import (
@@ -100,6 +100,7 @@ async def create_event(
     now: datetime | None = None,
     origin: str | None = None,
     zone_chosen: bool = True,
+    repeat: str | None = None,
 ) -> CreatedEvent:
     """Create an event; its secret code is returned here and never again.
 
@@ -119,7 +120,15 @@ async def create_event(
         "location": clean_location(location),
         "timezone": timezone,
     }
-    span = _span(when, timezone, now)
+    repeating = (
+        recurrence.parse_series(when, timezone, now=now)
+        if isinstance(when, str) and recurrence.is_series(when)
+        else None
+    )
+    span = dates.When(repeating.first, None) if repeating else _span(when, timezone, now)
+    if repeating is None and repeat is not None:  # a rule chosen with buttons, from the date given
+        length = span.ends_at - span.starts_at if span.ends_at else None
+        repeating = recurrence.Series(repeat, span.starts_at, length)
     secret_code, code_hash = await codes.new_code_and_hash(rounds)
     async with uow:
         for _attempt in range(LINK_ATTEMPTS):
@@ -136,6 +145,8 @@ async def create_event(
                 updated_at=now,
                 **fields,
             )
+            if repeating is not None:
+                series.start(event, repeating)
             try:
                 await uow.events.add(event)
             except DuplicateLink:
@@ -241,7 +252,7 @@ async def edit_event(
         promoted: tuple[Attendee, ...] = ()
         if field is Field.CAPACITY:
             promoted = await attendance.fill_free_seats(uow, event)
-        if field in (Field.WHEN, Field.REMINDERS):
+        if field in (Field.WHEN, Field.REMINDERS, Field.REPEAT):
             await reminders.plan(uow, event, now)
         if field not in OFF_CARD_FIELDS:
             await cards.changed(uow, event, now)
@@ -271,7 +282,10 @@ def _clean(field: Field, value: str) -> object:
 
 def _apply(event: Event, field: Field, value: str, change: object, now: datetime) -> None:
     """Set the field on the locked event, keeping its times in order."""
-    if field is Field.WHEN:
+    if field is Field.REPEAT or (field is Field.WHEN and recurrence.is_series(value)):
+        series.replace_rule(event, value, now)
+    elif field is Field.WHEN:
+        # On a series this moves the date its cards show; the rule goes on from that date's place.
         span = dates.parse_when(value, event.timezone, now=now)
         if span.ends_at is None and event.ends_at is not None:
             span = dates.When(span.starts_at, span.starts_at + (event.ends_at - event.starts_at))
@@ -295,7 +309,7 @@ def _apply(event: Event, field: Field, value: str, change: object, now: datetime
         event.reminder_minutes = change  # type: ignore[assignment]
     else:
         setattr(event, field.value, change)
-    if field in (Field.WHEN, Field.CLOSES):
+    if field in (Field.WHEN, Field.CLOSES, Field.REPEAT):
         event.answers_closed = (event.answers_close_at or event.starts_at) <= now
 
 

@@ -34,6 +34,7 @@ COMMANDS = {
     "timezone": settings.timezone,
     "reminders": manage.reminders_command,
     "export": manage.export,
+    "skipdate": manage.skipdate,
     "settings": settings.settings,
 }
 
@@ -49,6 +50,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("skip", flows.skip, filters=PRIVATE))
     application.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, flows.on_text))
     application.add_handler(CallbackQueryHandler(create.on_wizard_button, pattern=WIZARD_BUTTONS))
+    application.add_handler(CallbackQueryHandler(create.on_repeat_button, pattern=f"^{keyboards.REPEAT}:"))
     application.add_handler(CallbackQueryHandler(rsvp.on_rsvp, pattern=RSVP_BUTTONS))
     application.add_handler(CallbackQueryHandler(rsvp.on_guest, pattern=f"^{keyboards.GUEST}:"))
     application.add_handler(CallbackQueryHandler(rsvp.on_closed, pattern=f"^{keyboards.CLOSED}:"))

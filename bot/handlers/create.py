@@ -15,7 +15,7 @@ from bot.handlers.common import command_args, is_group_admin, is_private, reply,
 from bot.handlers.steps import Step
 from bot.sending import send_important
 from core import cards as card_records
-from core import chat_settings, claims, dates, flows, service
+from core import chat_settings, claims, dates, flows, recurrence, service
 from core.errors import FlowExpired, InvalidField
 from core.events import LOCATION_MAX, EventView, clean_title
 
@@ -106,6 +106,7 @@ async def create_in_chat(
     origin: str,
     setup: chat_settings.ChatSetup | None = None,
     timezone: str | None = None,
+    repeat: str | None = None,
 ) -> service.CreatedEvent:
     """Create an event in the chat's timezone, for the one-line command and the guided flow alike.
 
@@ -129,6 +130,7 @@ async def create_in_chat(
             rounds=data.settings.bcrypt_rounds,
             origin=origin,
             zone_chosen=setup.chosen or timezone is not None,
+            repeat=repeat,
         )
 
 
@@ -164,7 +166,35 @@ async def on_when(update: Update, context: SkedjitContext, state: flows.FlowStat
         "starts_at": when.starts_at.isoformat(),
         "ends_at": when.ends_at.isoformat() if when.ends_at else None,
     }
-    await flows.save_flow(data.uow(), chat_id, user_id, Step.NEW_DETAILS, answers)
+    await flows.save_flow(data.uow(), chat_id, user_id, Step.NEW_REPEAT, answers)
+    await reply(
+        update, texts.REPEAT_PROMPT.format(title=texts.esc(str(answers["title"]))), keyboards.repeat_choice()
+    )
+
+
+async def on_repeat_text(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    """The repeat step is answered with a button: ask again."""
+    await reply(
+        update,
+        texts.REPEAT_PROMPT.format(title=texts.esc(str(state.data["title"]))),
+        keyboards.repeat_choice(),
+    )
+
+
+async def on_repeat_button(update: Update, context: SkedjitContext) -> None:
+    """Takes how the event repeats (or not), asks for details."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None and query.message is not None
+    callback = keyboards.decode_callback(query.data)
+    data = context.bot_data
+    chat_id = query.message.chat.id
+    state = await flows.take_flow(data.uow(), chat_id, user.id, Step.NEW_REPEAT)
+    if state is None:
+        raise FlowExpired()
+    answers = {**state.data, "repeat": callback.repeat}
+    await flows.save_flow(data.uow(), chat_id, user.id, Step.NEW_DETAILS, answers)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
     await reply(update, texts.WIZARD_DETAILS)
 
 
@@ -184,7 +214,12 @@ def _preview(answers: dict[str, object]) -> EventView:
     place, description = split_details(answers.get("details"))  # type: ignore[arg-type]
     starts_at = datetime.fromisoformat(str(answers["starts_at"]))
     ends_at = datetime.fromisoformat(str(answers["ends_at"])) if answers.get("ends_at") else None
+    kind = answers.get("repeat")
+    rule = recurrence.simple_rule(str(kind), starts_at, str(answers["zone"])) if kind else None
     return EventView(
+        recurrence=rule,
+        series_start=starts_at if rule else None,
+        occurrence_start=starts_at if rule else None,
         link_id="",
         title=str(answers["title"]),
         description=description,
@@ -222,6 +257,7 @@ async def on_wizard_button(update: Update, context: SkedjitContext) -> None:
         user.id,
         title=preview.title,
         when=dates.When(preview.starts_at, preview.ends_at),
+        repeat=preview.recurrence,
         place=preview.location,
         description=preview.description,
         origin=f"wizard:{chat_id}:{query.message.message_id}",

@@ -18,10 +18,12 @@ from core import flows
 StepHandler = Callable[[Update, SkedjitContext, flows.FlowState, str], Awaitable[None]]
 
 # Like the ``states`` of python-telegram-bot's ConversationHandler: each step, and who takes its answer.
-# Step.NEW_CONFIRM is answered by a button (create.on_wizard_button), not by text.
+# Step.NEW_REPEAT and Step.NEW_CONFIRM are answered by buttons (create.on_repeat_button and
+# create.on_wizard_button); text there asks again or says the step has passed.
 STEPS: dict[str, StepHandler] = {
     Step.NEW_TITLE: create.on_title,
     Step.NEW_WHEN: create.on_when,
+    Step.NEW_REPEAT: create.on_repeat_text,
     Step.NEW_DETAILS: create.on_details,
     Step.CODE: manage.on_code,
     Step.EDIT_VALUE: manage.on_edit_value,

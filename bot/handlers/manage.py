@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import InputFile, Update
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 
 from bot import cards, keyboards, texts
 from bot.context import SkedjitContext
 from bot.handlers import rsvp
 from bot.handlers.common import command_args, extract_link, is_private, reply, requester
 from bot.handlers.steps import Step, Then
-from bot.timefmt import describe_offsets
-from core import codes, flows, service
+from bot.timefmt import describe_offsets, format_day, format_when
+from core import codes, flows, series, service
 from core.errors import NotAllowed
 from core.events import CLEARABLE_FIELDS, EventView, Field
 
@@ -261,6 +263,41 @@ async def export(update: Update, context: SkedjitContext) -> None:
         )
         return
     await reply(update, texts.EXPORT_SENT_PRIVATELY)
+
+
+async def skipdate(update: Update, context: SkedjitContext) -> None:
+    """Skips the next date of a series (or another date to come); those going to it are told."""
+    assert update.effective_message is not None
+    data = context.bot_data
+    link, code, rest = _split_link_and_code(command_args(update.effective_message))
+    if link is None:
+        await reply(update, texts.SKIP_USAGE)
+        return
+    try:
+        skipped = await series.skip_date(data.uow(), link, requester(update), day=rest or None, code=code)
+    except NotAllowed:
+        if is_private(update):
+            await open_menu(update, context, link, then=Then.MENU)
+        else:
+            await _not_creator_here(update, context, link)
+        return
+    event = skipped.event
+    day = format_day(skipped.day, event.timezone)
+    if event.occurrence_start is None or event.starts_at <= skipped.day:
+        await reply(update, texts.SKIPPED_LAST.format(title=texts.esc(event.title), day=day))
+    else:
+        following = format_when(event.starts_at, event.timezone)
+        await reply(
+            update,
+            texts.SKIPPED_DATE.format(title=texts.esc(event.title), day=day, next=texts.esc(following)),
+        )
+    data.card_sync.kick()
+    told = texts.SKIPPED_TOLD.format(
+        title=texts.esc(event.title), day=day, link=texts.deep_link(data.bot_username, event.link_id)
+    )
+    for person in skipped.told:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(person.user_id, told, parse_mode="HTML")
 
 
 async def myevents(update: Update, context: SkedjitContext) -> None:

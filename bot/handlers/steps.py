@@ -8,6 +8,7 @@ from enum import StrEnum
 class Step(StrEnum):
     NEW_TITLE = "new_title"
     NEW_WHEN = "new_when"
+    NEW_REPEAT = "new_repeat"  # answered with a button
     NEW_DETAILS = "new_details"
     NEW_CONFIRM = "new_confirm"  # answered with a button
     CODE = "unlock"  # a secret code; then what the flow's "then" says

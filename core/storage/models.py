@@ -99,12 +99,19 @@ class Event(Base):
     # Guests each person going may bring (0: none), and whether group cards show names or counts only.
     max_guests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hide_names: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A recurring series: its RFC 5545 rule, its first start, the rule's start of the date the card
+    # shows now (``starts_at`` differs when that date was moved), and the dates skipped (ISO, by ",").
+    recurrence: Mapped[str | None] = mapped_column(String(200))
+    series_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    occurrence_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    skipped_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     cards: Mapped[list[PostedCard]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
     __table_args__ = (
         Index("ix_events_answers_open", "answers_closed", "starts_at"),
         Index("ix_events_answers_deadline", "answers_closed", "answers_close_at"),
+        Index("ix_events_series_due", "recurrence", "starts_at"),
     )
     __mapper_args__ = {"version_id_col": sequence}
 
@@ -216,6 +223,23 @@ class Rsvp(Base):
         Index("uq_rsvps_event_user", "event_id", "user_id", unique=True),
         Index("ix_rsvps_event_status", "event_id", "status", "responded_at"),
     )
+
+
+class PastAnswer(Base):
+    """An answer to a date of a series that has gone by: the history of that date."""
+
+    __tablename__ = "past_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    occurrence_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(8))
+    guests: Mapped[int] = mapped_column(Integer, default=0)
+    responded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_past_answers_event_occurrence", "event_id", "occurrence_start"),)
 
 
 class Reminder(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,12 +28,14 @@ from core.storage.models import (
     CodeClaim,
     Conversation,
     Event,
+    PastAnswer,
     PostedCard,
     Reminder,
     ReminderDelivery,
     Rsvp,
     SendBudget,
     Unlock,
+    UtcDateTime,
 )
 from core.storage.views import READ_VIEW, RECORD_CARD, Answer, CardRecord, ViewRead, views_from_rows
 
@@ -105,6 +107,22 @@ class EventRepository:
         )
         version = (await self.session.execute(statement)).scalar_one()
         set_committed_value(event, "card_version", version)
+
+    async def claim_due_series(self, now: datetime, limit: int) -> Sequence[Event]:
+        """Series whose shown date has begun, locked for this transaction; other processes skip them."""
+        query = (
+            select(Event)
+            .where(
+                Event.recurrence.is_not(None),
+                Event.occurrence_start.is_not(None),
+                Event.cancelled_at.is_(None),
+                Event.starts_at <= now,
+            )
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def close_due_answers(self, now: datetime, limit: int) -> list[int]:
         """Mark events whose answers closed by ``now`` (their deadline, or their start) as closed, with
@@ -513,6 +531,32 @@ class RsvpRepository:
         for event_id, user_id, name, status, guests in (await self.session.execute(query)).all():
             found.setdefault(event_id, []).append(Answer(user_id, name, status, guests))
         return found
+
+    async def archive(self, event_id: int, occurrence_start: datetime) -> None:
+        """Move the event's answers into the history of the date they were for."""
+        source = select(
+            Rsvp.event_id,
+            literal(occurrence_start, UtcDateTime()),
+            Rsvp.user_id,
+            Rsvp.name,
+            Rsvp.status,
+            Rsvp.guests,
+            Rsvp.responded_at,
+        ).where(Rsvp.event_id == event_id)
+        columns = ["event_id", "occurrence_start", "user_id", "name", "status", "guests", "responded_at"]
+        await self.session.execute(insert(PastAnswer).from_select(columns, source))
+        await self.session.execute(delete(Rsvp).where(Rsvp.event_id == event_id))
+
+    async def past_answers(self, event_id: int) -> list[tuple[datetime, Answer]]:
+        query = (
+            select(PastAnswer)
+            .where(PastAnswer.event_id == event_id)
+            .order_by(PastAnswer.occurrence_start, PastAnswer.responded_at, PastAnswer.id)
+        )
+        return [
+            (row.occurrence_start, Answer(row.user_id, row.name, row.status, row.guests))
+            for row in (await self.session.scalars(query)).all()
+        ]
 
     async def answer_rows(self, event_id: int) -> list[tuple[Answer, datetime]]:
         """Every answer with when it was given, in that order."""

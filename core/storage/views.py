@@ -21,7 +21,17 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import ClauseElement, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from core.events import GOING, MAYBE, NO, WAITING, Attendee, EventView, RsvpSummary, parse_reminder_minutes
+from core.events import (
+    GOING,
+    MAYBE,
+    NO,
+    WAITING,
+    Attendee,
+    EventView,
+    RsvpSummary,
+    parse_dates,
+    parse_reminder_minutes,
+)
 from core.storage.models import ChatSettings, Event, PostedCard, Rsvp, Unlock, UtcDateTime
 
 _EVENTS, _RSVPS, _SETTINGS, _UNLOCKS = (
@@ -79,6 +89,7 @@ def event_view(event: Event | Mapping[str, Any], answers: Iterable[Answer] = ())
     get = event.__getattribute__ if isinstance(event, Event) else event.__getitem__
     values: dict[str, Any] = {column: get(column) for column in VIEW_COLUMNS}
     values["reminder_minutes"] = parse_reminder_minutes(values["reminder_minutes"])
+    values["skipped_dates"] = parse_dates(values["skipped_dates"])
     return EventView(**values, rsvps=summarise(answers))
 
 

@@ -103,10 +103,14 @@ async def test_the_guided_newevent_flow_previews_and_creates(harness: BotHarness
     await harness.send(alice, alice, "whenever")
     assert "couldn't understand" in harness.last(alice)["text"]
     await harness.send(alice, alice, "2031-06-01 12:00")
+    repeat = harness.last(alice)
+    assert "Does Picnic repeat?" in repeat["text"]
+    await harness.tap(alice, repeat, harness.button(repeat, "No")["callback_data"])
     assert "Where" in harness.last(alice)["text"]
     await harness.send(alice, alice, "/skip")
     preview = harness.last(alice)
     assert "Picnic" in preview["text"] and "Sun 1 Jun 2031, 12:00 CEST" in preview["text"]
+    assert "🔁" not in preview["text"]
     # A quick double tap: both taps arrive before the first one is handled.
     create = harness.button(preview, "Create")["callback_data"]
     harness.fake.user_taps(alice, preview, create)

@@ -103,6 +103,8 @@ async def test_the_guided_flow_creates_exactly_the_time_it_previewed(harness: Bo
     await harness.send(alice, alice, "/newevent")
     await harness.send(alice, alice, "Picnic")
     await harness.send(alice, alice, "2031-06-01 12:00")
+    repeat = harness.last(alice)
+    await harness.tap(alice, repeat, harness.button(repeat, "No")["callback_data"])
     await harness.send(alice, alice, "/skip")
     preview = harness.last(alice)
     assert "Sun 1 Jun 2031, 12:00 CEST (Europe/Paris)" in preview["text"]

@@ -91,9 +91,12 @@ async def test_a_guided_flow_started_on_one_process_finishes_on_the_other(
     alice = await world.user("Alice")
 
     steps = [("/newevent", "What's it called?"), ("Board games", "When is Board games?")]
-    steps += [(WHEN, "Where, or any details?"), ("/skip", "Here's your event. Create it?")]
+    steps += [(WHEN, "Does Board games repeat?")]
     for number, (text, prompt) in enumerate(steps):
-        preview = await world.says(alice, alice, text, expect=prompt, to=(first, second)[number % 2])
+        asked = await world.says(alice, alice, text, expect=prompt, to=(first, second)[number % 2])
+    await world.tap(alice, asked, "No", to=second)
+    await world.reply_in(alice, "Where, or any details?", after=asked)
+    preview = await world.says(alice, alice, "/skip", expect="Here's your event. Create it?", to=first)
     assert WHEN_SHOWN in preview["text"]
     query = await world.tap(alice, preview, "Create", to=first)
 
