@@ -294,7 +294,7 @@ def _first_start(
         instant = wall.replace(tzinfo=zone).astimezone(UTC)
         if instant > as_utc(now):
             if until is not None and instant > until:
-                break
+                raise InvalidField("repeat", "until_before_start", until=until, timezone=zone.key)
             return instant
     raise InvalidField("repeat", "no_date_ahead")
 
