@@ -8,7 +8,7 @@ cards at most every 0.2 s, so nothing here waits for the clock: a reminder is ma
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -165,3 +165,27 @@ async def test_add_to_calendar_sends_an_ics_file_with_the_event_at_the_right_ins
     assert str(event["URL"]) == f"https://t.me/{BOT_USERNAME}?start={link}"
     assert str(event["LOCATION"]) == "Mario's"
     world.assert_log_keeps_secrets()
+
+
+async def test_a_weekly_series_moves_to_next_week_when_this_weeks_date_begins(world: World, db: Database):
+    host = await world.user("Coach", opened_the_bot=True)
+    runner = await world.user("Runner")
+    group = await world.group("Running club", host, runner)
+    card = await world.says(
+        host, group, "/newevent every Tue 19:00 | Running club | Park gate", expect="🔁 Every Tuesday"
+    )
+    link = link_of(card)
+    await world.tap(runner, card, "Going")
+    card = await card_shows(world, card, "✅ Going (1): Runner")
+    this_week = await db.value("SELECT starts_at FROM events WHERE link_id = :l", l=link)
+    # This week's date begins (moved into the past in the database, as time would).
+    await db.execute("UPDATE events SET starts_at = now() - interval '1 minute' WHERE link_id = :l", l=link)
+    moved = await card_shows(world, card, "🔁 Every Tuesday", absent=("Runner",))
+    next_week = await db.value("SELECT starts_at FROM events WHERE link_id = :l", l=link)
+    assert next_week - this_week == timedelta(days=7)
+    assert "Going" in button(moved, "Going")["text"]
+    history = await db.rows(
+        "SELECT p.user_id, p.status FROM past_answers p JOIN events e ON e.id = p.event_id WHERE e.link_id = :l",
+        l=link,
+    )
+    assert [(user_id, status) for user_id, status in history] == [(runner["id"], "going")]

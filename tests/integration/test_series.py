@@ -1,0 +1,158 @@
+"""Recurring series in storage, on SQLite and PostgreSQL: each date's own answers, moving on exactly once,
+skipping and moving a date, changing the rule."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from core import attendance, cards, recurrence, reminders, series, service
+from core.access import Requester
+from core.errors import InvalidField, NotASeries
+from core.events import GOING, MAYBE
+from tests.integration.actions import edit
+
+CREATOR = 1001
+OWNER = Requester(CREATOR)
+BERLIN = "Europe/Berlin"
+NOW = datetime(2031, 3, 10, 12, 0, tzinfo=UTC)  # Monday 10 March 2031
+FIRST = datetime(2031, 3, 11, 18, 0, tzinfo=UTC)  # Tue 11 March, 19:00 CET
+SECOND = datetime(2031, 3, 18, 18, 0, tzinfo=UTC)
+
+
+async def make(uow, when: str = "every Tue 19:00", **fields) -> str:
+    created = await service.create_event(
+        uow,
+        title="Running club",
+        when=when,
+        timezone=BERLIN,
+        creator_user_id=CREATOR,
+        chat_id=-100,
+        rounds=4,
+        now=NOW,
+        **fields,
+    )
+    return created.event.link_id
+
+
+async def answer(uow, link, user, what, now=NOW):
+    return await attendance.respond(uow, link, user_id=user, name=f"P{user}", answer=what, now=now)
+
+
+async def test_a_series_shows_its_first_date_and_how_it_repeats(uow):
+    link = await make(uow)
+    event = await service.get_event(uow, link)
+    assert event.is_series and event.recurrence == "FREQ=WEEKLY;BYDAY=TU"
+    assert event.starts_at == event.series_start == event.occurrence_start == FIRST
+    assert await service.list_user_events(uow, CREATOR, now=NOW) == [event]
+
+
+async def test_when_a_date_begins_the_series_moves_on_with_fresh_answers_and_keeps_the_old_ones(uow):
+    link = await make(uow)
+    await answer(uow, link, 1, GOING)
+    await answer(uow, link, 2, MAYBE)
+    assert await series.roll_over_due(uow, now=FIRST - timedelta(minutes=1)) == 0
+    assert await series.roll_over_due(uow, now=FIRST + timedelta(seconds=1)) == 1
+    event = await service.get_event(uow, link)
+    assert (event.starts_at, event.occurrence_start) == (SECOND, SECOND)
+    assert event.rsvps.going == () and event.rsvps.maybe == ()
+    async with uow:
+        past = await uow.rsvps.past_answers((await uow.events.get_by_link(link)).id)
+    assert [(day, a.user_id, a.status) for day, a in past] == [(FIRST, 1, GOING), (FIRST, 2, MAYBE)]
+    assert await reminders.pending_reminders(uow, link) == [
+        SECOND - timedelta(days=1),
+        SECOND - timedelta(hours=1),
+    ]
+    # Its cards are due for an edit, to the new date.
+    await cards.record_card(uow, link, chat_id=-100, message_id=1, version=0)
+    [work] = (await cards.claim_stale(uow, now=FIRST + timedelta(seconds=2))).work
+    assert work.event.starts_at == SECOND
+    assert (await answer(uow, link, 3, GOING, now=FIRST + timedelta(minutes=5))).status == GOING
+
+
+async def test_a_series_down_for_weeks_moves_to_the_next_date_still_ahead(uow):
+    link = await make(uow)
+    later = FIRST + timedelta(days=20)
+    assert await series.roll_over_due(uow, now=later) == 1
+    assert (await service.get_event(uow, link)).starts_at == datetime(2031, 4, 1, 17, 0, tzinfo=UTC)  # CEST
+
+
+async def test_a_series_that_ends_stays_at_its_last_date(uow):
+    link = await make(uow, when="every Tue 19:00 for 2 times")
+    await series.roll_over_due(uow, now=FIRST + timedelta(seconds=1))
+    await series.roll_over_due(uow, now=SECOND + timedelta(seconds=1))
+    event = await service.get_event(uow, link)
+    assert event.starts_at == SECOND and event.occurrence_start is None
+    assert await series.roll_over_due(uow, now=SECOND + timedelta(days=30)) == 0
+
+
+async def test_skipping_the_next_date_tells_who_was_going_and_moves_on(uow):
+    link = await make(uow)
+    await answer(uow, link, 1, GOING)
+    skipped = await series.skip_date(uow, link, OWNER, now=NOW)
+    assert skipped.day == FIRST and [p.user_id for p in skipped.told] == [1]
+    assert skipped.event.starts_at == SECOND and skipped.event.rsvps.going == ()
+
+
+async def test_skipping_a_later_date_leaves_it_out_and_a_day_without_a_date_is_refused(uow):
+    link = await make(uow)
+    skipped = await series.skip_date(uow, link, OWNER, day="2031-03-18", now=NOW)
+    assert skipped.day == SECOND and skipped.told == () and skipped.event.starts_at == FIRST
+    event = skipped.event
+    coming = recurrence.occurrences(
+        event.recurrence, event.series_start, BERLIN, after=FIRST, skipped=event.skipped_dates
+    )
+    assert coming[0] == datetime(2031, 3, 25, 18, 0, tzinfo=UTC)
+    await series.roll_over_due(uow, now=FIRST + timedelta(seconds=1))
+    assert (await service.get_event(uow, link)).starts_at == datetime(2031, 3, 25, 18, 0, tzinfo=UTC)
+    with pytest.raises(InvalidField) as refused:
+        await series.skip_date(uow, link, OWNER, day="2031-03-27", now=NOW)
+    assert refused.value.reason == "not_a_date_of_the_series"
+    with pytest.raises(NotASeries):
+        one = await service.create_event(
+            uow, title="Once", when=FIRST, timezone=BERLIN, creator_user_id=CREATOR, rounds=4, now=NOW
+        )
+        await series.skip_date(uow, one.event.link_id, OWNER, now=NOW)
+
+
+async def test_moving_the_next_date_keeps_its_answers_and_the_rule_goes_on(uow):
+    link = await make(uow)
+    await answer(uow, link, 1, GOING)
+    moved = await edit(uow, link, OWNER, "when", "2031-03-12 20:00", now=NOW)
+    assert moved.starts_at == datetime(2031, 3, 12, 19, 0, tzinfo=UTC)
+    assert moved.occurrence_start == FIRST and [p.user_id for p in moved.rsvps.going] == [1]
+    await series.roll_over_due(uow, now=datetime(2031, 3, 12, 19, 1, tzinfo=UTC))
+    assert (await service.get_event(uow, link)).starts_at == SECOND
+
+
+async def test_changing_the_rule_changes_every_date_to_come_and_off_ends_the_series(uow):
+    link = await make(uow)
+    changed = await edit(uow, link, OWNER, "repeat", "every Thu 18:30", now=NOW)
+    assert changed.recurrence == "FREQ=WEEKLY;BYDAY=TH"
+    assert changed.starts_at == datetime(2031, 3, 13, 17, 30, tzinfo=UTC)
+    ended = await edit(uow, link, OWNER, "repeat", "off", now=NOW)
+    assert not ended.is_series and ended.starts_at == changed.starts_at
+    with pytest.raises(InvalidField):
+        await edit(uow, link, OWNER, "repeat", "every so often", now=NOW)
+
+
+async def test_two_processes_move_each_series_on_exactly_once(committing_uow_factory):
+    links = [await make(committing_uow_factory()) for _ in range(6)]
+    for link in links:
+        await attendance.respond(committing_uow_factory(), link, user_id=1, name="Ann", answer=GOING, now=NOW)
+    moved = await asyncio.gather(
+        *(
+            series.roll_over_due(committing_uow_factory(), now=FIRST + timedelta(seconds=1), limit=2)
+            for _ in range(6)
+        )
+    )
+    assert sum(moved) == 6
+    for link in links:
+        assert (await service.get_event(committing_uow_factory(), link)).starts_at == SECOND
+    uow = committing_uow_factory()
+    async with uow:
+        rows = (await uow.session.execute(text("SELECT count(*) FROM past_answers"))).scalar_one()
+    assert rows == 6
