@@ -36,6 +36,7 @@ KEYSPACE = BASE**LINK_LENGTH
 MULTIPLIER = 779_230_947_323  # odd and not a multiple of 31, so coprime with 62**10: a bijection
 OFFSET = 123_456_789_012_345
 
+SERIES_EVERY = 7  # every 7th event is a weekly series (the "/event (series)" path views them)
 RSVP_EVERY = 4  # every 4th event has RSVPs (1 to 8 of them) and a card posted in its group
 GROUPS = 5_000  # events are spread over this many group chats
 GROUP_BASE = 1_000_000_000_000
@@ -156,15 +157,22 @@ async def load_events(
                 f"""
                 INSERT INTO events (id, link_id, title, description, location, starts_at, ends_at, timezone,
                                     creator_user_id, chat_id, code_hash, sequence, created_at, updated_at,
-                                    cancelled_at, capacity, reminder_minutes)
+                                    cancelled_at, capacity, reminder_minutes,
+                                    recurrence, series_start, occurrence_start)
                 SELECT i, {_link_sql("x")}, 'Bench event ' || i,
                        CASE WHEN i % 3 = 0 THEN 'Bring something to share. Event number ' || i END,
                        CASE WHEN i % 2 = 0 THEN 'Hall ' || (i % 97) END,
-                       {starts}, NULL, 'Europe/Paris', 10000000 + i % 50000, -({GROUP_BASE} + i % {GROUPS}),
+                       start.at, NULL, 'Europe/Paris', 10000000 + i % 50000, -({GROUP_BASE} + i % {GROUPS}),
                        $3, 1, now() - interval '1 day', now() - interval '1 day', NULL,
-                       CASE WHEN i % 10 = 0 THEN 12 END, '1440,60'
+                       CASE WHEN i % 10 = 0 THEN 12 END, '1440,60',
+                       CASE WHEN i % {SERIES_EVERY} = 0 THEN 'FREQ=WEEKLY;BYDAY='
+                           || (ARRAY['MO','TU','WE','TH','FR','SA','SU'])[
+                                  extract(isodow FROM start.at AT TIME ZONE 'Europe/Paris')::int] END,
+                       CASE WHEN i % {SERIES_EVERY} = 0 THEN start.at END,
+                       CASE WHEN i % {SERIES_EVERY} = 0 THEN start.at END
                 FROM generate_series($1::int, $2::int) AS i,
-                     LATERAL (SELECT (i::bigint * {MULTIPLIER} + {OFFSET}) % {KEYSPACE} AS x) AS key
+                     LATERAL (SELECT (i::bigint * {MULTIPLIER} + {OFFSET}) % {KEYSPACE} AS x) AS key,
+                     LATERAL (SELECT date_trunc('minute', {starts}) AS at) AS start
                 """,
                 first,
                 last,

@@ -24,8 +24,8 @@ from bench.diagnoses import Diagnosis, add_argument
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import UpdateFactory
 
-PATHS = ("/event", "/start <link>", "rsvp tap", "/newevent")
-VIEWS = ("/event", "/start <link>")
+PATHS = ("/event", "/event (series)", "/start <link>", "rsvp tap", "/newevent")
+VIEWS = ("/event", "/event (series)", "/start <link>")
 SIZES = ("10k", "1M")
 TARGET_VIEW_RATIO = 0.5
 MIN_UPDATES = {"echo": 2000, "/newevent": 24}

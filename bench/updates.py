@@ -73,6 +73,11 @@ class UpdateFactory:
         """``/event <link>`` in a group, for a random event."""
         return self._message(self.user(), self.group(), f"/event {db.link_id(self.random_event())}")
 
+    def series_view(self) -> str:
+        """``/event <link>`` in a group, for a random weekly series: its card lists the next dates."""
+        i = self.rng.randint(1, self.events // db.SERIES_EVERY) * db.SERIES_EVERY
+        return self._message(self.user(), self.group(), f"/event {db.link_id(i)}")
+
     def deep_link(self) -> str:
         """``/start <link>`` in a private chat: a tap on a shared t.me link."""
         user = self.user()
@@ -124,6 +129,7 @@ class UpdateFactory:
 PATHS: dict[str, Callable[[UpdateFactory], str]] = {
     "echo": UpdateFactory.echo_text,
     "/event": UpdateFactory.event_view,
+    "/event (series)": UpdateFactory.series_view,
     "/start <link>": UpdateFactory.deep_link,
     "rsvp tap": UpdateFactory.rsvp_tap,
     "/newevent": UpdateFactory.newevent,
@@ -133,6 +139,7 @@ PATHS: dict[str, Callable[[UpdateFactory], str]] = {
 # answer (the tapper is new to the event), a create its event.
 EFFECTS: dict[str, str] = {
     "/event": "posted_cards",
+    "/event (series)": "posted_cards",
     "/start <link>": "posted_cards",
     "rsvp tap": "rsvps",
     "/newevent": "events",

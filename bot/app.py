@@ -114,9 +114,11 @@ async def _remind(context: SkedjitContext) -> None:
     """Sends the reminders that are due, and has the cards of events whose answers closed say so."""
     data = context.bot_data
     await send_due_reminders(context.bot, data)
-    # A series moves on to its next date before answers to the date that began are closed.
-    moved = await series.roll_over_due(data.uow())
-    if moved + await card_records.close_due_answers(data.uow()):
+    # A series moves on to its next date before answers to the date that began are closed. Batch after
+    # batch, so a thousand series due at once move in one round, not one batch a poll.
+    while await series.roll_over_due(data.uow()):
+        data.card_sync.kick()
+    while await card_records.close_due_answers(data.uow()):
         data.card_sync.kick()
 
 

@@ -22,18 +22,30 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("answers_close_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("answers_closed", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(
+            sa.Column("answers_closed", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
         batch_op.add_column(sa.Column("max_guests", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("hide_names", sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table("rsvps", schema=None) as batch_op:
         batch_op.add_column(sa.Column("guests", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("chat_settings", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("creators", sa.String(length=8), server_default="anyone", nullable=False))
+        batch_op.add_column(
+            sa.Column("creators", sa.String(length=8), server_default="anyone", nullable=False)
+        )
         batch_op.add_column(sa.Column("first_event_link", sa.String(length=16), nullable=True))
-    events = sa.table("events", sa.column("starts_at", sa.DateTime(timezone=True)), sa.column("answers_closed", sa.Boolean()))
-    op.execute(events.update().where(events.c.starts_at <= sa.func.current_timestamp()).values(answers_closed=True))
+    events = sa.table(
+        "events",
+        sa.column("starts_at", sa.DateTime(timezone=True)),
+        sa.column("answers_closed", sa.Boolean()),
+    )
+    op.execute(
+        events.update().where(events.c.starts_at <= sa.func.current_timestamp()).values(answers_closed=True)
+    )
     op.create_index("ix_events_answers_open", "events", ["answers_closed", "starts_at"], unique=False)
-    op.create_index("ix_events_answers_deadline", "events", ["answers_closed", "answers_close_at"], unique=False)
+    op.create_index(
+        "ix_events_answers_deadline", "events", ["answers_closed", "answers_close_at"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -43,6 +43,7 @@ RUNS: dict[str, tuple[str, str]] = {
         "--sizes 200 --rounds 1 --updates 20 --warmup 10 --bcrypt-rounds 4 --card-edit-seconds 0",
     ),
     "reminder_storm": ("reminder_storm", "--reminders 10 --budget 10"),
+    "rollover_storm": ("rollover_storm", "--series 10 --budget 20"),
     "latency": ("latency", "--sizes 200 400 --slices 1 --slice-seconds 1 --warmup 10"),
     "burst": (
         "burst",
@@ -119,18 +120,18 @@ def _positive(value: Any) -> bool:
 def test_roundtrips_counts_every_path_on_the_wire(runs: dict[str, Future[Run]]) -> None:
     figures = runs["roundtrips"].result().check()
     paths = figures["paths"]
-    assert set(paths) == {"/event", "/start <link>", "rsvp tap", "/newevent"}
+    assert set(paths) == {"/event", "/event (series)", "/start <link>", "rsvp tap", "/newevent"}
     for path, counted in paths.items():
         assert _positive(counted["round_trips_per_update"]), path
         assert counted["example_trace"], path
-    assert set(figures["met"]) == {"/event", "/start <link>"}
+    assert set(figures["met"]) == {"/event", "/event (series)", "/start <link>"}
 
 
 def test_throughput_compares_every_path_with_the_echo_bot(runs: dict[str, Future[Run]]) -> None:
     figures = runs["throughput"].result().check()
     assert figures["bot"] == "as shipped"
     summary = figures["summary"]
-    assert set(summary) == {"/event", "/start <link>", "rsvp tap", "/newevent"}
+    assert set(summary) == {"/event", "/event (series)", "/start <link>", "rsvp tap", "/newevent"}
     for path, entry in summary.items():
         assert _positive(entry["echo_updates_per_s"]), path
         for figure in ("updates_per_s", "cpu_us_per_update", "ratio_to_echo"):
@@ -179,6 +180,13 @@ def test_reminder_storm_accounts_for_every_reminder_it_claimed(runs: dict[str, F
     assert summary["claimed"] == summary["delivered"] == 10
     assert summary["lost"] == 0 and summary["duplicates"] == 0
     assert _positive(summary["sends_per_s"]) and _positive(summary["fraction_of_allowed"])
+
+
+def test_rollover_storm_moves_every_series_once_and_edits_its_card(runs: dict[str, Future[Run]]) -> None:
+    summary = runs["rollover_storm"].result().check()["summary"]
+    assert summary["series"] == summary["cards_edited"] == 10
+    assert summary["not_moved"] == summary["moved_wrongly"] == summary["cards_stale_at_end"] == 0
+    assert _positive(summary["moved_in_database_s"])
 
 
 @pytest.mark.skipif(not HAS_PYINSTRUMENT, reason="pyinstrument is not installed (a tool, not a dependency)")

@@ -456,6 +456,10 @@ class FakeTelegram:
             chat["username"] = username
         return self._add_chat(chat, GroupState(bot_status="administrator" if bot_is_admin else "member"))
 
+    def bot_posted(self, chat: ChatRef, text: str) -> JsonDict:
+        """A message the bot posted earlier (before the test began), e.g. a card to be edited."""
+        return copy.deepcopy(self._store(self._chat(chat), {"text": text}, sender=self.bot_user).data)
+
     def admin_deletes(self, chat: ChatRef, message_id: int) -> None:
         """A group admin (or the user, in a private chat) deletes a message."""
         self._delete(self._chat(chat), message_id)
