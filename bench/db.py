@@ -168,7 +168,9 @@ async def load_events(
                        CASE WHEN i % {SERIES_EVERY} = 0 THEN 'FREQ=WEEKLY;BYDAY='
                            || (ARRAY['MO','TU','WE','TH','FR','SA','SU'])[
                                   extract(isodow FROM start.at AT TIME ZONE 'Europe/Paris')::int] END,
-                       CASE WHEN i % {SERIES_EVERY} = 0 THEN start.at END,
+                       -- series of every age up to five years: the card walks the rule from near its date
+                       CASE WHEN i % {SERIES_EVERY} = 0
+                           THEN start.at - ((i / {SERIES_EVERY}) % 260) * interval '7 days' END,
                        CASE WHEN i % {SERIES_EVERY} = 0 THEN start.at END
                 FROM generate_series($1::int, $2::int) AS i,
                      LATERAL (SELECT (i::bigint * {MULTIPLIER} + {OFFSET}) % {KEYSPACE} AS x) AS key,

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from html import escape, unescape
 from zoneinfo import ZoneInfo
 
@@ -155,6 +156,7 @@ _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satur
 _NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 
 
+@lru_cache(maxsize=1024)
 def describe_rule(rule: str, tz_name: str) -> str:
     """ "Every Tuesday", "Every other Wednesday", "The last Friday of every month, until Sun 1 Mar 2027"."""
     parts = recurrence.describe(rule)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule
@@ -187,6 +188,7 @@ class RuleParts:
     until: datetime | None
 
 
+@lru_cache(maxsize=1024)
 def describe(rule: str) -> RuleParts:
     fields: dict[str, str] = dict(part.split("=", 1) for part in rule.split(";"))
     weekdays: list[int] = []
@@ -305,12 +307,44 @@ def _walls(rule: str, first: datetime, zone: ZoneInfo, after: datetime | None) -
     if after is None:
         yield from built
         return
-    # Skip straight to a little before ``after`` rather than walking years of weekly dates.
+    # Start a little before ``after`` rather than walking years of weekly dates on every render.
     since = after.astimezone(zone).replace(tzinfo=None) - timedelta(days=2)
-    yield from built.xafter(since, inc=True) if since > start else built
+    if since <= start:
+        yield from built
+        return
+    closer = _closer_start(rule, start, since)
+    if closer != start:
+        built = _build(rule, closer, zone)
+    yield from built.xafter(since, inc=True)
 
 
+def _closer_start(rule: str, start: datetime, since: datetime) -> datetime:
+    """A first date on or before ``since`` (both local wall times) that keeps the rule's rhythm: whole
+    intervals later, so every-other weeks and months stay on the same ones. A rule with a COUNT keeps
+    its real first date, since the count runs from there (and such a series is short anyway)."""
+    parts = describe(rule)
+    if parts.count is not None:
+        return start
+    if parts.freq in ("DAILY", "WEEKLY"):
+        step = timedelta(days=parts.interval * (7 if parts.freq == "WEEKLY" else 1))
+        return start + ((since - start) // step) * step
+    # Monthly rules always name their days (BYMONTHDAY or BYDAY), so the first date may sit on the
+    # 1st of a month: only its month and time of day matter.
+    months = (since.year - start.year) * 12 + since.month - start.month
+    months -= months % parts.interval
+    while months > 0:
+        year, month = divmod(start.month - 1 + months, 12)
+        moved = start.replace(year=start.year + year, month=month + 1, day=1)
+        if moved <= since:
+            return moved
+        months -= parts.interval
+    return start
+
+
+@lru_cache(maxsize=1024)
 def _build(rule: str, dtstart: datetime, zone: ZoneInfo) -> rrule.rrule:
+    """The rule compiled once per (rule, first date, zone): cards of a series render it on every view,
+    and reading the text is most of the cost. An rrule is not changed by iterating it, so sharing is safe."""
     fields: dict[str, str] = dict(part.split("=", 1) for part in rule.split(";"))
     until = None
     if "UNTIL" in fields:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil import rrule
 from icalendar import Calendar
 
 from bot.texts import describe_error, describe_rule
@@ -210,3 +211,45 @@ def test_a_series_in_a_calendar_file_has_its_rule_skips_and_a_moved_date():
     assert "recur=RRULE%3AFREQ%3DWEEKLY%3BBYDAY%3DTU" in calendar.google_calendar_url(
         event, url="https://t.me/x"
     )
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY",
+        "FREQ=WEEKLY;BYDAY=TU",
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH",
+        "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        "FREQ=MONTHLY;BYMONTHDAY=31",
+        "FREQ=MONTHLY;BYMONTHDAY=1",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        "FREQ=MONTHLY;BYDAY=2WE",
+        "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=15",
+        "FREQ=WEEKLY;BYDAY=SU;UNTIL=20291231T225959Z",
+    ],
+)
+@pytest.mark.parametrize("days_old", [0, 3, 40, 400, 1500])
+def test_an_old_series_lists_the_same_next_dates_as_walking_it_from_its_first_date(rule, days_old):
+    # Cards start the walk near the date they show, not at the first date; the dates must not change.
+    zone = ZoneInfo("Europe/Berlin")
+    after = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    first_wall = (after.astimezone(zone) - timedelta(days=days_old)).replace(
+        hour=19, minute=30, second=0, microsecond=0, tzinfo=None
+    )
+    walk = rrule.rrulestr(
+        f"RRULE:{rule.split(';UNTIL')[0]}",
+        dtstart=first_wall,
+        ignoretz=True,
+    )
+    until = datetime(2029, 12, 31, 22, 59, 59, tzinfo=UTC) if "UNTIL" in rule else None
+    expected = []
+    for wall in walk:
+        instant = wall.replace(tzinfo=zone).astimezone(UTC)
+        if until is not None and instant > until:
+            break
+        if instant > after:
+            expected.append(instant)
+        if len(expected) == 6:
+            break
+    first = first_wall.replace(tzinfo=zone).astimezone(UTC)
+    assert recurrence.occurrences(rule, first, "Europe/Berlin", after=after, limit=6) == expected
