@@ -55,6 +55,7 @@ PRIVATE_COMMANDS = [
     BotCommand("reminders", "Show or change an event's reminders"),
     BotCommand("export", "Who answered, as a spreadsheet"),
     BotCommand("skipdate", "Skip a date of a series"),
+    BotCommand("movedate", "Move one date of a series"),
     BotCommand("cancel", "Stop what we're doing"),
     BotCommand("help", "How this works"),
 ]

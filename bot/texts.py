@@ -56,7 +56,8 @@ HELP = (
     "<code>/deleteevent LINK</code>, <code>/newcode LINK</code>. The creator can do this anywhere; "
     "anyone else needs the event's secret code, in a private chat with me.\n\n"
     "/event LINK shows an event · /myevents lists yours · /export LINK lists who answered · "
-    "/timezone sets this chat's timezone · /settings: who may create events in a group."
+    "/timezone sets this chat's timezone · /settings: who may create events in a group · "
+    "/skipdate and /movedate change one date of a series."
 )
 HELP_GROUP_EXTRA = (
     "\n\nTo use me in another group, open my profile and tap <i>Add to Group</i>, or use the button below."
@@ -143,6 +144,7 @@ def _series_lines(event: EventView) -> list[str]:
         event.timezone,
         after=max(event.starts_at, event.occurrence_start),
         skipped=event.skipped_dates,
+        moved=event.moved_dates,
     )
     lines = ["🔁 " + esc(describe_rule(event.recurrence, event.timezone))]
     if coming:
@@ -189,6 +191,11 @@ SKIPPED_DATE = "⏭ <b>{title}</b>: {day} is skipped. The next date is {next}."
 SKIPPED_LAST = "⏭ <b>{title}</b>: {day} is skipped. There are no more dates."
 SKIPPED_TOLD = "⏭ <b>{title}</b> on {day} will not take place: the organiser skipped that date.\n{link}"
 SKIP_USAGE = "To skip a date of a series: <code>/skipdate LINK</code> (the next date) or <code>/skipdate LINK 2026-12-15</code>."
+MOVED_DATE = "📅 <b>{title}</b>: the date of {day} moves to {when}. The other dates stay as they are."
+MOVE_USAGE = (
+    "To move one date of a series: <code>/movedate LINK 2026-12-15 to Wed 16 Dec 19:30</code> (the "
+    "date as the series has it, then its new time)."
+)
 REPEAT_PROMPT = "Does <b>{title}</b> repeat?"
 REPEAT_CHOICES = {"n": "No", "w": "Weekly", "b": "Every 2 weeks", "m": "Monthly"}
 ANSWERS_ARE_CLOSED = "🔒 Answers are closed"
@@ -556,7 +563,8 @@ _FIELD_NAMES = {
     "guests": "Guests",
     "list": "Who's coming",
     "repeat": "Repeat",
-    "skip": "Skip",
+    "date": "Date",
+    "move": "Move",
     "timezone": "Timezone",
     "answer": "Answer",
 }
@@ -566,7 +574,7 @@ _ERRORS = {
     errors.EventStarted.code: "This event has already started.",
     errors.AnswersClosed.code: "Answers to this event are closed.",
     errors.GuestsNotAllowed.code: "This event takes no guests.",
-    errors.NotASeries.code: "This event does not repeat, so it has no dates to skip.",
+    errors.NotASeries.code: "This event does not repeat, so it has no dates to skip or move.",
     errors.AnswerFirst.code: "Tap Going first, then add your guests.",
     errors.NoSeatForGuest.code: "The event is full: there's no seat for another guest.",
     errors.WrongSecretCode.code: "That secret code doesn't match this event.",
@@ -618,7 +626,12 @@ _FIELD_REASONS = {
     ("repeat", "until_not_understood"): "I couldn't read “{text}” as the last day. Try “until 1 March”.",
     ("repeat", "until_before_start"): "it would end before its first date. Pick a later last day.",
     ("repeat", "no_date_ahead"): "that rule gives no date ahead. Pick another rule or a later last day.",
-    ("skip", "not_a_date_of_the_series"): "the series has no date on {day} still to come.",
+    ("date", "not_a_date_of_the_series"): "the series has no date on {day} still to come.",
+    ("move", "out_of_order"): (
+        "a date can move only between the dates around it, after {after} and before {before}. To "
+        "change every date, edit how it repeats."
+    ),
+    ("move", "too_early"): "it can move only to after {after}.",
     ("timezone", "unknown"): (
         "I don't know the time zone “{text}”. Try a city such as “Paris” or “New York”, or a zone name "
         "such as “Europe/Paris”."

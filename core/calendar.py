@@ -26,7 +26,8 @@ _GOOGLE_DATE = "%Y%m%dT%H%M%SZ"
 
 def ics_bytes(event: EventView, *, url: str, domain: str = "skedjit.bot") -> bytes:
     """Render ``event`` as an RFC 5545 calendar file: one VEVENT, or for a series its rule (RRULE), the
-    dates skipped (EXDATE), and the date its cards show as an override (RECURRENCE-ID) if it moved."""
+    dates skipped (EXDATE), and each moved date, the one its cards show among them, as an override
+    (RECURRENCE-ID)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -48,13 +49,15 @@ def ics_bytes(event: EventView, *, url: str, domain: str = "skedjit.bot") -> byt
             vevent.add("exdate", as_utc(day).astimezone(zone))
     calendar.add_component(vevent)
     shown, original = as_utc(event.starts_at), event.occurrence_start
+    moves = dict(event.moved_dates) if series else {}
     if series and original is not None and as_utc(original) != shown:
-        moved_end = shown + (end - start)
-        override = _vevent(event, shown, moved_end, zone, url=url, domain=domain)
-        override.add("recurrence-id", as_utc(original).astimezone(zone))
+        moves[original] = shown
+    for was, now in sorted(moves.items()):
+        override = _vevent(event, as_utc(now), as_utc(now) + (end - start), zone, url=url, domain=domain)
+        override.add("recurrence-id", as_utc(was).astimezone(zone))
         calendar.add_component(override)
     # Only the years the event touches: a 1970-2038 definition is ~2 KB of RDATEs per file.
-    last = max(end, shown)
+    last = max([end, shown, *(as_utc(now) for now in moves.values())])
     calendar.add_missing_timezones(first_date=date(start.year, 1, 1), last_date=date(last.year + 2, 1, 1))
     return calendar.to_ical()
 

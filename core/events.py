@@ -153,6 +153,19 @@ def format_dates(instants: Iterable[datetime]) -> str:
     return ",".join(sorted(instant.isoformat() for instant in instants))
 
 
+Moves = tuple[tuple[datetime, datetime], ...]
+
+
+def parse_moves(stored: str | None) -> Moves:
+    """A series' moved dates, kept as "rule's start=new start" (ISO) separated by commas."""
+    pairs = (part.split("=", 1) for part in (stored or "").split(",") if part)
+    return tuple((datetime.fromisoformat(was), datetime.fromisoformat(now)) for was, now in pairs)
+
+
+def format_moves(moves: Iterable[tuple[datetime, datetime]]) -> str:
+    return ",".join(f"{was.isoformat()}={now.isoformat()}" for was, now in sorted(moves))
+
+
 def format_reminder_minutes(minutes: tuple[int, ...]) -> str:
     return ",".join(str(m) for m in sorted(set(minutes), reverse=True))
 
@@ -258,6 +271,7 @@ class EventView:
     series_start: datetime | None = None
     occurrence_start: datetime | None = None  # the rule's start of the date shown (moved: differs)
     skipped_dates: tuple[datetime, ...] = ()
+    moved_dates: Moves = ()  # dates to come moved away from the rule: (rule's start, new start)
     rsvps: RsvpSummary = RsvpSummary()
 
     @property

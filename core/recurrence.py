@@ -142,27 +142,30 @@ def occurrences(
     *,
     after: datetime | None = None,
     skipped: Iterable[datetime] = (),
+    moved: Iterable[tuple[datetime, datetime]] = (),
     limit: int = LISTED,
 ) -> list[datetime]:
-    """The series' next ``limit`` starts (aware UTC) strictly after ``after``, skipped dates left out."""
+    """The series' next ``limit`` starts (aware UTC) strictly after ``after`` by the rule, skipped dates
+    left out and moved ones at their new start (in time order)."""
     zone = ZoneInfo(tz_name)
     gone = {as_utc(day) for day in skipped}
+    moves = {as_utc(was): as_utc(now) for was, now in moved}
     found: list[datetime] = []
     after_utc = as_utc(after) if after is not None else None
     for wall in _walls(rule, first, zone, after_utc):
         instant = wall.replace(tzinfo=zone).astimezone(UTC)
         if (after_utc is not None and instant <= after_utc) or instant in gone:
             continue
-        found.append(instant)
+        found.append(moves.get(instant, instant))
         if len(found) >= limit:
             break
-    return found
+    return sorted(found)
 
 
 def next_start(
     rule: str, first: datetime, tz_name: str, *, after: datetime, skipped: Iterable[datetime] = ()
 ) -> datetime | None:
-    """The first start after ``after``; None when the series is over."""
+    """The rule's first start after ``after`` (before any move); None when the series is over."""
     found = occurrences(rule, first, tz_name, after=after, skipped=skipped, limit=1)
     return found[0] if found else None
 

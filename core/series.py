@@ -1,11 +1,14 @@
-"""Recurring series: moving on to the next date, skipping a date, and changing all dates to come.
+"""Recurring series: moving on to the next date, skipping or moving one date, and changing all dates
+to come.
 
 A series is one event row whose ``starts_at`` is the date its cards show, with that date's own answers,
 capacity, waitlist, deadline and reminders. When that date begins, the row moves on to the next date
 of its rule, exactly once however many processes run (the row is claimed with SKIP LOCKED, in the
 transaction that moves it): its answers go to the history of the date they were for
 (``past_answers``), its cards are brought to the new date with fresh answers, and its reminders are
-planned for it.
+planned for it. A date to come that was moved keeps its place in the rule (its start by the rule,
+``occurrence_start`` once shown) and its new start in ``moved_dates``; it may move only between the
+dates around it, so the dates keep their order and one row can show them one at a time.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from core import access, cards, dates, recurrence, reminders
 from core.access import Requester
 from core.clock import now_or
 from core.errors import InvalidField, NotASeries
-from core.events import GOING, Attendee, EventView, format_dates
+from core.events import GOING, Attendee, EventView, format_dates, format_moves, parse_moves
 from core.storage.models import Event
 from core.storage.uow import SqlAlchemyUnitOfWork
 from core.storage.views import event_view
@@ -28,7 +31,7 @@ def start(event: Event, series: recurrence.Series) -> None:
     event.recurrence = series.rule
     event.series_start = event.occurrence_start = event.starts_at = series.first
     event.ends_at = series.first + series.duration if series.duration else None
-    event.skipped_dates = ""
+    event.skipped_dates = event.moved_dates = ""
 
 
 async def roll_over_due(uow: SqlAlchemyUnitOfWork, *, now: datetime | None = None, limit: int = 200) -> int:
@@ -53,12 +56,16 @@ async def _move_on(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime) -> No
     event.updated_at = now
     if following is None:
         event.occurrence_start = None  # the series is over: the row stays at its last date
+        event.moved_dates = ""
         await uow.events.flush()
         return
     await uow.rsvps.archive(event.id, event.starts_at)
     length = event.ends_at - event.starts_at if event.ends_at else None
-    event.starts_at = event.occurrence_start = following
-    event.ends_at = following + length if length else None
+    moves = {was: to for was, to in parse_moves(event.moved_dates) if was >= following}
+    event.occurrence_start = following
+    event.starts_at = moves.pop(following, following)
+    event.moved_dates = format_moves(moves.items())
+    event.ends_at = event.starts_at + length if length else None
     event.answers_closed = False
     event.answers_close_at = None
     await uow.events.flush()
@@ -92,6 +99,9 @@ async def skip_date(
             raise NotASeries()
         when = _date_of(event, day, now) if day else event.occurrence_start
         told: tuple[Attendee, ...] = ()
+        event.moved_dates = format_moves(
+            (was, to) for was, to in parse_moves(event.moved_dates) if was != when
+        )
         if when == event.occurrence_start:
             told = tuple(
                 Attendee(a.user_id, a.name, a.guests)
@@ -110,14 +120,102 @@ async def skip_date(
         return Skipped(view, when, told)
 
 
+@dataclass(frozen=True, slots=True)
+class Moved:
+    event: EventView  # the series, at the date it shows now
+    day: datetime  # the date moved, at its start by the rule
+    to: datetime  # its new start
+
+
+async def move_date(
+    uow: SqlAlchemyUnitOfWork,
+    link_id: str,
+    requester: Requester,
+    day: str,
+    when: str,
+    *,
+    code: str | None = None,
+    now: datetime | None = None,
+) -> Moved:
+    """Move one date of the series (the day as the rule has it) to another time, keeping the rule: the
+    date its cards show keeps its answers, like an edit of its time."""
+    now = now_or(now)
+    if code is not None:
+        await access.unlock(uow, link_id, requester, code, now=now)
+    async with uow:
+        event = await access.manageable_event(uow, link_id, requester, now)
+        if event.recurrence is None or event.series_start is None or event.occurrence_start is None:
+            raise NotASeries()
+        original = _date_of(event, day, now)
+        to = dates.parse_when(when, event.timezone, now=now).starts_at
+        check_move(event, original, to, now)
+        if original == event.occurrence_start:
+            length = event.ends_at - event.starts_at if event.ends_at else None
+            event.starts_at, event.ends_at = to, (to + length if length else None)
+            if event.answers_close_at is not None and event.answers_close_at >= to:
+                event.answers_close_at = None
+            event.answers_closed = (event.answers_close_at or to) <= now
+        else:
+            moves = dict(parse_moves(event.moved_dates))
+            moves[original] = to
+            event.moved_dates = format_moves((was, new) for was, new in moves.items() if was != new)
+        event.updated_at = now
+        await uow.events.flush()
+        if original == event.occurrence_start:
+            await reminders.plan(uow, event, now)
+        await cards.changed(uow, event, now)
+        view = event_view(event, await uow.rsvps.answers(event.id))
+        await uow.commit()
+        return Moved(view, original, to)
+
+
+def check_move(event: Event, original: datetime, to: datetime, now: datetime) -> None:
+    """A date of the series (``original``, its start by the rule) may move only between the dates
+    around it as they stand (and not into the past): the dates keep their order."""
+    assert event.recurrence is not None and event.series_start is not None
+    shown = event.occurrence_start or original
+    moves = dict(parse_moves(event.moved_dates))
+    previous = now
+    if original != shown:
+        previous = max(now, event.starts_at)
+        between = recurrence.occurrences(
+            event.recurrence,
+            event.series_start,
+            event.timezone,
+            after=shown,
+            skipped=_skipped(event),
+            limit=500,
+        )
+        for rule_start in between:
+            if rule_start >= original:
+                break
+            previous = max(previous, moves.get(rule_start, rule_start))
+    following = recurrence.occurrences(
+        event.recurrence,
+        event.series_start,
+        event.timezone,
+        after=original,
+        skipped=_skipped(event),
+        moved=moves.items(),
+        limit=1,
+    )
+    if following and not previous < to < following[0]:
+        raise InvalidField(
+            "move", "out_of_order", after=previous, before=following[0], timezone=event.timezone
+        )
+    if to <= previous:
+        raise InvalidField("move", "too_early", after=previous, timezone=event.timezone)
+
+
 def _date_of(event: Event, text: str, now: datetime) -> datetime:
-    """The series' start on the day typed; refused if the rule has no date that day, or it is gone."""
+    """The series' start on the day typed (its day by the rule); refused if the rule has no date that
+    day, or it is gone."""
     assert event.recurrence is not None and event.series_start is not None
     day: date = dates.parse_day(text, event.timezone, now=now)
     found = recurrence.start_on(event.recurrence, event.series_start, event.timezone, day)
     shown = event.occurrence_start
     if found is None or (shown is not None and found < shown) or found in _skipped(event):
-        raise InvalidField("skip", "not_a_date_of_the_series", day=day)
+        raise InvalidField("date", "not_a_date_of_the_series", day=day)
     return found
 
 
@@ -126,7 +224,7 @@ def replace_rule(event: Event, text: str, now: datetime) -> None:
     the series after the date its cards show."""
     if text.strip().lower() in ("off", "none", "no", "-", "stop", "end"):
         event.recurrence = event.series_start = event.occurrence_start = None
-        event.skipped_dates = ""
+        event.skipped_dates = event.moved_dates = ""
         return
     series = recurrence.parse_series(text, event.timezone, now=now)
     length = event.ends_at - event.starts_at if event.ends_at else None

@@ -287,6 +287,8 @@ def _apply(event: Event, field: Field, value: str, change: object, now: datetime
     elif field is Field.WHEN:
         # On a series this moves the date its cards show; the rule goes on from that date's place.
         span = dates.parse_when(value, event.timezone, now=now)
+        if event.recurrence is not None and event.occurrence_start is not None:
+            series.check_move(event, event.occurrence_start, span.starts_at, now)
         if span.ends_at is None and event.ends_at is not None:
             span = dates.When(span.starts_at, span.starts_at + (event.ends_at - event.starts_at))
         event.starts_at, event.ends_at = span.starts_at, span.ends_at

@@ -35,6 +35,7 @@ COMMANDS = {
     "reminders": manage.reminders_command,
     "export": manage.export,
     "skipdate": manage.skipdate,
+    "movedate": manage.movedate,
     "settings": settings.settings,
 }
 

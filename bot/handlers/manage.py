@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 from telegram import InputFile, Update
 from telegram.error import Forbidden, TelegramError
@@ -298,6 +299,39 @@ async def skipdate(update: Update, context: SkedjitContext) -> None:
     for person in skipped.told:
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(person.user_id, told, parse_mode="HTML")
+
+
+_MOVE_TO = re.compile(r"\s+(?:to|->|→)\s+", re.IGNORECASE)
+
+
+async def movedate(update: Update, context: SkedjitContext) -> None:
+    """Moves one date of a series (named by its day as the series has it) to a new time."""
+    assert update.effective_message is not None
+    data = context.bot_data
+    link, code, rest = _split_link_and_code(command_args(update.effective_message))
+    parts = _MOVE_TO.split(rest, maxsplit=1)
+    if link is None or len(parts) != 2 or not all(part.strip() for part in parts):
+        await reply(update, texts.MOVE_USAGE)
+        return
+    day, when = (part.strip() for part in parts)
+    try:
+        moved = await series.move_date(data.uow(), link, requester(update), day, when, code=code)
+    except NotAllowed:
+        if is_private(update):
+            await open_menu(update, context, link, then=Then.MENU)
+        else:
+            await _not_creator_here(update, context, link)
+        return
+    event = moved.event
+    await reply(
+        update,
+        texts.MOVED_DATE.format(
+            title=texts.esc(event.title),
+            day=format_day(moved.day, event.timezone),
+            when=texts.esc(format_when(moved.to, event.timezone)),
+        ),
+    )
+    data.card_sync.kick()
 
 
 async def myevents(update: Update, context: SkedjitContext) -> None:

@@ -100,11 +100,13 @@ class Event(Base):
     max_guests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hide_names: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A recurring series: its RFC 5545 rule, its first start, the rule's start of the date the card
-    # shows now (``starts_at`` differs when that date was moved), and the dates skipped (ISO, by ",").
+    # shows now (``starts_at`` differs when that date was moved), the dates skipped (ISO, by ","), and
+    # dates to come that were moved ("rule start=new start", by ",").
     recurrence: Mapped[str | None] = mapped_column(String(200))
     series_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
     occurrence_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
     skipped_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
+    moved_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     cards: Mapped[list[PostedCard]] = relationship(back_populates="event", cascade="all, delete-orphan")
 

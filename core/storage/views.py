@@ -30,6 +30,7 @@ from core.events import (
     EventView,
     RsvpSummary,
     parse_dates,
+    parse_moves,
     parse_reminder_minutes,
 )
 from core.storage.models import ChatSettings, Event, PostedCard, Rsvp, Unlock, UtcDateTime
@@ -90,6 +91,7 @@ def event_view(event: Event | Mapping[str, Any], answers: Iterable[Answer] = ())
     values: dict[str, Any] = {column: get(column) for column in VIEW_COLUMNS}
     values["reminder_minutes"] = parse_reminder_minutes(values["reminder_minutes"])
     values["skipped_dates"] = parse_dates(values["skipped_dates"])
+    values["moved_dates"] = parse_moves(values["moved_dates"])
     return EventView(**values, rsvps=summarise(answers))
 
 

@@ -1,4 +1,4 @@
-"""Recurring series: a rule on the event, the date its card shows, skipped dates, past answers.
+"""Recurring series: a rule on the event, the date its card shows, skipped and moved dates, past answers.
 
 Revision ID: 0008
 Revises: 0007
@@ -22,6 +22,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("series_start", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("occurrence_start", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("skipped_dates", sa.Text(), server_default="", nullable=False))
+        batch_op.add_column(sa.Column("moved_dates", sa.Text(), server_default="", nullable=False))
     op.create_index("ix_events_series_due", "events", ["recurrence", "starts_at"], unique=False)
     op.create_table(
         "past_answers",
@@ -48,6 +49,7 @@ def downgrade() -> None:
     op.drop_table("past_answers")
     op.drop_index("ix_events_series_due", table_name="events")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_column("moved_dates")
         batch_op.drop_column("skipped_dates")
         batch_op.drop_column("occurrence_start")
         batch_op.drop_column("series_start")

@@ -1,13 +1,16 @@
 """Recurring series through the bot: made in one line or step by step, shown with how they repeat,
-moving on when a date begins, and a date skipped."""
+moving on when a date begins, and a date skipped or moved."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
 from bot.app import _remind
+from bot.timefmt import format_day
+from core import recurrence, service
 from tests.bot.conftest import BotHarness
 from tests.bot.test_view import make_event
 
@@ -67,6 +70,39 @@ async def test_skipping_the_next_date_tells_who_was_going(harness: BotHarness, a
     assert "is skipped. The next date is" in harness.last(group)["text"]
     assert "will not take place" in harness.last(bob)["text"]
     assert "Bob" not in current(harness, group, card)["text"]
+
+
+async def test_moving_a_later_date_shows_its_new_time_on_the_card_and_a_bad_move_changes_nothing(
+    harness: BotHarness, alice, bob, group
+):
+    link = await make_event(harness, alice, group, "every Tue 19:00 | Running club")
+    card = harness.card_in(group)
+    event = await service.get_event(harness.app.bot_data.uow(), link)
+    zone = ZoneInfo(event.timezone)
+    second = recurrence.next_start(
+        event.recurrence, event.series_start, event.timezone, after=event.starts_at
+    )
+    wednesday = (second.astimezone(zone) + timedelta(days=1)).replace(hour=20, minute=30)
+    assert format_day(second, event.timezone) in current(harness, group, card)["text"]
+
+    await harness.send(
+        bob, group, f"/movedate {link} {second.astimezone(zone):%Y-%m-%d} to {wednesday:%Y-%m-%d %H:%M}"
+    )
+    assert "Bob" not in harness.last(group)["text"] and "moves to" not in harness.last(group)["text"]
+    await harness.send(alice, group, f"/movedate {link} {second.astimezone(zone):%Y-%m-%d} to whenever")
+    assert "couldn't understand “whenever”" in harness.last(group)["text"]
+    await harness.send(alice, group, f"/movedate {link} {second.astimezone(zone):%Y-%m-%d}")
+    assert "/movedate LINK" in harness.last(group)["text"]
+    assert (await service.get_event(harness.app.bot_data.uow(), link)).moved_dates == ()
+
+    await harness.send(
+        alice, group, f"/movedate {link} {second.astimezone(zone):%Y-%m-%d} to {wednesday:%Y-%m-%d %H:%M}"
+    )
+    assert "moves to Wed" in harness.last(group)["text"]
+    await harness.pump()
+    shown = current(harness, group, card)["text"]
+    assert format_day(wednesday, event.timezone) in shown
+    assert format_day(second, event.timezone) not in shown
 
 
 async def test_the_guided_flow_asks_whether_it_repeats(harness: BotHarness, alice):

@@ -128,6 +128,58 @@ async def test_moving_the_next_date_keeps_its_answers_and_the_rule_goes_on(uow):
     assert (await service.get_event(uow, link)).starts_at == SECOND
 
 
+async def test_a_later_date_moved_shows_at_its_new_time_and_the_card_takes_it_when_its_turn_comes(uow):
+    link = await make(uow)
+    wednesday = datetime(2031, 3, 19, 19, 30, tzinfo=UTC)  # Wed 19 March, 20:30 CET
+    moved = await series.move_date(uow, link, OWNER, "2031-03-18", "2031-03-19 20:30", now=NOW)
+    assert (moved.day, moved.to) == (SECOND, wednesday)
+    event = moved.event
+    assert event.starts_at == FIRST and event.moved_dates == ((SECOND, wednesday),)
+    coming = recurrence.occurrences(
+        event.recurrence, event.series_start, BERLIN, after=FIRST, moved=event.moved_dates
+    )
+    assert coming[:2] == [wednesday, datetime(2031, 3, 25, 18, 0, tzinfo=UTC)]
+    await series.roll_over_due(uow, now=FIRST + timedelta(seconds=1))
+    shown = await service.get_event(uow, link)
+    assert (shown.starts_at, shown.occurrence_start, shown.moved_dates) == (wednesday, SECOND, ())
+    # It begins at its new time, not at the rule's: on Tuesday evening it is still the date shown.
+    assert await series.roll_over_due(uow, now=SECOND + timedelta(hours=2)) == 0
+    assert await series.roll_over_due(uow, now=wednesday + timedelta(seconds=1)) == 1
+    assert (await service.get_event(uow, link)).starts_at == datetime(2031, 3, 25, 18, 0, tzinfo=UTC)
+
+
+async def test_a_date_moves_only_between_the_dates_around_it(uow):
+    link = await make(uow)
+    # Past the next date, or before the previous one, it would change the dates' order.
+    for to in ("2031-03-26 19:00", "2031-03-11 18:00"):
+        with pytest.raises(InvalidField) as refused:
+            await series.move_date(uow, link, OWNER, "2031-03-18", to, now=NOW)
+        assert refused.value.field == "move"
+    with pytest.raises(InvalidField) as refused:
+        await edit(uow, link, OWNER, "when", "2031-03-19 20:00", now=NOW)
+    assert (refused.value.field, refused.value.reason) == ("move", "out_of_order")
+    with pytest.raises(InvalidField) as refused:
+        await series.move_date(uow, link, OWNER, "2031-03-20", "2031-03-21 19:00", now=NOW)
+    assert refused.value.reason == "not_a_date_of_the_series"
+    event = await service.get_event(uow, link)
+    assert (event.starts_at, event.moved_dates) == (FIRST, ())
+
+
+async def test_moving_the_date_shown_keeps_its_answers_and_skipping_a_moved_date_forgets_the_move(uow):
+    link = await make(uow)
+    await answer(uow, link, 1, GOING)
+    moved = await series.move_date(uow, link, OWNER, "Tue 11 March", "2031-03-11 20:15", now=NOW)
+    assert moved.event.starts_at == datetime(2031, 3, 11, 19, 15, tzinfo=UTC)
+    assert [p.user_id for p in moved.event.rsvps.going] == [1]
+    assert await reminders.pending_reminders(uow, link) == [
+        moved.event.starts_at - timedelta(days=1),
+        moved.event.starts_at - timedelta(hours=1),
+    ]
+    await series.move_date(uow, link, OWNER, "2031-03-18", "2031-03-17 19:00", now=NOW)
+    skipped = await series.skip_date(uow, link, OWNER, day="2031-03-18", now=NOW)
+    assert skipped.event.moved_dates == () and skipped.event.skipped_dates == (SECOND,)
+
+
 async def test_changing_the_rule_changes_every_date_to_come_and_off_ends_the_series(uow):
     link = await make(uow)
     changed = await edit(uow, link, OWNER, "repeat", "every Thu 18:30", now=NOW)

@@ -177,9 +177,11 @@ def test_a_rule_reads_back_in_words(text, words):
     assert describe_rule(series.rule, BERLIN) == words
 
 
-def test_a_series_in_a_calendar_file_has_its_rule_skips_and_a_moved_date():
+def test_a_series_in_a_calendar_file_has_its_rule_skips_and_moved_dates():
     series = recurrence.parse_series("every Tue 19:00", BERLIN, now=NOW)
-    second, third = recurrence.occurrences(series.rule, series.first, BERLIN, after=series.first, limit=2)
+    second, third, fourth = recurrence.occurrences(
+        series.rule, series.first, BERLIN, after=series.first, limit=3
+    )
     event = EventView(
         link_id="Ab3dE5gH9k",
         title="Running club",
@@ -198,9 +200,12 @@ def test_a_series_in_a_calendar_file_has_its_rule_skips_and_a_moved_date():
         series_start=series.first,
         occurrence_start=second,
         skipped_dates=(third,),
+        moved_dates=((fourth, fourth + timedelta(days=1)),),  # a later date moved a day on
     )
     parsed = Calendar.from_ical(calendar.ics_bytes(event, url="https://t.me/bot?start=Ab3dE5gH9k"))
-    master, moved = parsed.walk("VEVENT")
+    master, moved, later = parsed.walk("VEVENT")
+    assert later.decoded("RECURRENCE-ID").astimezone(UTC) == fourth
+    assert later.decoded("DTSTART").astimezone(UTC) == fourth + timedelta(days=1)
     assert master["RRULE"].to_ical() == b"FREQ=WEEKLY;BYDAY=TU"
     assert master.decoded("DTSTART").astimezone(UTC) == series.first
     assert str(master["DTSTART"].params["TZID"]) == BERLIN
