@@ -10,6 +10,7 @@ or a SIGKILL delays an edit but never loses it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,10 +33,14 @@ RETRY_MAX = timedelta(minutes=5)
 MAX_FAILURES = 8
 
 
-async def changed(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime) -> None:
-    """Inside a unit of work: the event changed in a way its cards show; have every copy edited."""
-    await uow.events.card_changed(event)
-    await uow.card_syncs.schedule(event.id, now)
+async def changed(uow: SqlAlchemyUnitOfWork, event: Event | Sequence[Event], now: datetime) -> None:
+    """Inside a unit of work: the event (or each of these events) changed in a way its cards show;
+    have every copy edited. Two statements however many events."""
+    events = [event] if isinstance(event, Event) else list(event)
+    if not events:
+        return
+    await uow.events.card_changed(events)
+    await uow.card_syncs.schedule((e.id for e in events), now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +211,7 @@ async def close_due_answers(
     now = now_or(now)
     async with uow:
         closed = await uow.events.close_due_answers(now, limit)
-        for event_id in closed:
-            await uow.card_syncs.schedule(event_id, now)
+        await uow.card_syncs.schedule(closed, now)
         await uow.commit()
     return len(closed)
 

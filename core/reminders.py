@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,19 +29,22 @@ class DueReminder:
     going_user_ids: tuple[int, ...]
 
 
-async def plan(uow: SqlAlchemyUnitOfWork, event: Event, now: datetime, *, new: bool = False) -> None:
-    """Inside a unit of work: (re)plan an event's reminders from its start and chosen offsets.
+async def plan(
+    uow: SqlAlchemyUnitOfWork, event: Event | Sequence[Event], now: datetime, *, new: bool = False
+) -> None:
+    """Inside a unit of work: (re)plan the reminders of an event (or of each of these events) from its
+    start and chosen offsets, in two statements however many events.
 
     Those already due are skipped: a reminder after the fact is noise.
     """
-    reminders = []
-    for minutes in parse_reminder_minutes(event.reminder_minutes):
-        due_at = event.starts_at - timedelta(minutes=minutes)
-        if due_at > now:
-            reminders.append(
-                Reminder(event_id=event.id, minutes_before=minutes, due_at=due_at, state="pending")
-            )
-    await uow.reminders.replace_pending(event.id, reminders, new=new)
+    events = [event] if isinstance(event, Event) else list(event)
+    reminders = [
+        Reminder(event_id=one.id, minutes_before=minutes, due_at=due_at, state="pending")
+        for one in events
+        for minutes in parse_reminder_minutes(one.reminder_minutes)
+        if (due_at := one.starts_at - timedelta(minutes=minutes)) > now
+    ]
+    await uow.reminders.replace_pending([one.id for one in events], reminders, new=new)
 
 
 async def claim_due(

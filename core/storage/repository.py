@@ -6,10 +6,11 @@ as a ``core.errors.Conflict``, so the services above know no SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +36,6 @@ from core.storage.models import (
     Rsvp,
     SendBudget,
     Unlock,
-    UtcDateTime,
 )
 from core.storage.views import READ_VIEW, RECORD_CARD, Answer, CardRecord, ViewRead, views_from_rows
 
@@ -94,19 +94,44 @@ class EventRepository:
         rows = (await self.session.execute(READ_VIEW, params)).all()
         return views_from_rows([dict(row._mapping) for row in rows], 1)[0]
 
-    async def card_changed(self, event: Event) -> None:
-        """Bump the event's card_version: every posted card now shows an older one.
+    async def card_changed(self, events: Sequence[Event]) -> None:
+        """Bump the events' card_version: every posted card now shows an older one.
 
         A bulk UPDATE, so an answer does not bump the event's own version (its iCalendar SEQUENCE).
         """
+        by_id = {event.id: event for event in events}
         statement = (
             update(Event)
-            .where(Event.id == event.id)
+            .where(Event.id.in_(by_id))
             .values(card_version=Event.card_version + 1)
-            .returning(Event.card_version)
+            .returning(Event.id, Event.card_version)
+            .execution_options(synchronize_session=False)
         )
-        version = (await self.session.execute(statement)).scalar_one()
-        set_committed_value(event, "card_version", version)
+        for event_id, version in (await self.session.execute(statement)).all():
+            set_committed_value(by_id[event_id], "card_version", version)
+
+    async def move_on(self, events: Sequence[Event], changes: Sequence[dict[str, Any]]) -> None:
+        """Write each series' next date (``changes[i]`` for ``events[i]``: column values) in one
+        statement for the batch, and bump each one's version (its iCalendar SEQUENCE) as a flush would.
+        The rows are locked by this transaction, so the versions read are the ones written over."""
+        if not events:
+            return
+        await _flush(self.session)  # changes made before (a date skipped) go first, version-checked
+        table = cast(Table, Event.__table__)
+        names = sorted(changes[0])
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({**{name: bindparam(f"b_{name}") for name in names}, "sequence": bindparam("b_sequence")})
+        )
+        rows = [
+            {"b_id": event.id, "b_sequence": event.sequence + 1, **{f"b_{n}": change[n] for n in names}}
+            for event, change in zip(events, changes, strict=True)
+        ]
+        await self.session.execute(statement, rows)
+        for event, change in zip(events, changes, strict=True):
+            for name, value in {**change, "sequence": event.sequence + 1}.items():
+                set_committed_value(event, name, value)
 
     async def claim_due_series(self, now: datetime, limit: int) -> Sequence[Event]:
         """Series whose shown date has begun, locked for this transaction; other processes skip them."""
@@ -261,11 +286,15 @@ class CardSyncRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def schedule(self, event_id: int, now: datetime) -> None:
-        """Make the event's cards due for an edit now, unless they already are, or are resting."""
+    async def schedule(self, event_ids: Iterable[int], now: datetime) -> None:
+        """Make the events' cards due for an edit now, unless they already are, or are resting: one
+        statement however many events (a thousand series moving on at once)."""
+        rows = [{"event_id": event_id, "due_at": now} for event_id in sorted(set(event_ids))]
+        if not rows:
+            return
         statement = (
             _insert(self.session)(CardSync)
-            .values(event_id=event_id, due_at=now)
+            .values(rows)
             .on_conflict_do_update(index_elements=["event_id"], set_={"generation": CardSync.generation + 1})
         )
         await self.session.execute(statement)
@@ -532,20 +561,27 @@ class RsvpRepository:
             found.setdefault(event_id, []).append(Answer(user_id, name, status, guests))
         return found
 
-    async def archive(self, event_id: int, occurrence_start: datetime) -> None:
-        """Move the event's answers into the history of the date they were for."""
-        source = select(
-            Rsvp.event_id,
-            literal(occurrence_start, UtcDateTime()),
-            Rsvp.user_id,
-            Rsvp.name,
-            Rsvp.status,
-            Rsvp.guests,
-            Rsvp.responded_at,
-        ).where(Rsvp.event_id == event_id)
+    async def archive(self, event_ids: Sequence[int]) -> None:
+        """Move the events' answers into the history of the date they were for: the date each event
+        shows now (call it before moving the events on)."""
+        if not event_ids:
+            return
+        source = (
+            select(
+                Rsvp.event_id,
+                Event.starts_at,
+                Rsvp.user_id,
+                Rsvp.name,
+                Rsvp.status,
+                Rsvp.guests,
+                Rsvp.responded_at,
+            )
+            .join(Event, Event.id == Rsvp.event_id)
+            .where(Rsvp.event_id.in_(event_ids))
+        )
         columns = ["event_id", "occurrence_start", "user_id", "name", "status", "guests", "responded_at"]
         await self.session.execute(insert(PastAnswer).from_select(columns, source))
-        await self.session.execute(delete(Rsvp).where(Rsvp.event_id == event_id))
+        await self.session.execute(delete(Rsvp).where(Rsvp.event_id.in_(event_ids)))
 
     async def past_answers(self, event_id: int) -> list[tuple[datetime, Answer]]:
         query = (
@@ -615,11 +651,13 @@ class ReminderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def replace_pending(self, event_id: int, reminders: list[Reminder], *, new: bool = False) -> None:
-        """Replace the event's pending reminders (a new event has none to delete)."""
-        if not new:
+    async def replace_pending(
+        self, event_ids: Sequence[int], reminders: list[Reminder], *, new: bool = False
+    ) -> None:
+        """Replace the events' pending reminders (a new event has none to delete)."""
+        if not new and event_ids:
             await self.session.execute(
-                delete(Reminder).where(Reminder.event_id == event_id, Reminder.state == "pending")
+                delete(Reminder).where(Reminder.event_id.in_(event_ids), Reminder.state == "pending")
             )
         self.session.add_all(reminders)
         await self.session.flush()

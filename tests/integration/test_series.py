@@ -73,6 +73,31 @@ async def test_when_a_date_begins_the_series_moves_on_with_fresh_answers_and_kee
     assert (await answer(uow, link, 3, GOING, now=FIRST + timedelta(minutes=5))).status == GOING
 
 
+async def test_series_due_together_move_on_in_one_round_each_by_its_own_rule(uow):
+    weekly = await make(uow)
+    ending = await make(uow, when="every Tue 19:00 for 1 times")
+    moved = await make(uow, when="every Tue 19:00")
+    await series.move_date(uow, moved, OWNER, "2031-03-18", "2031-03-19 21:00", now=NOW)
+    daily = await make(uow, when="daily 19:00")
+    await answer(uow, weekly, 1, GOING)
+    await answer(uow, daily, 2, MAYBE)
+    assert await series.roll_over_due(uow, now=FIRST + timedelta(seconds=1)) == 4
+    after = {link: await service.get_event(uow, link) for link in (weekly, ending, moved, daily)}
+    assert after[weekly].starts_at == SECOND and after[weekly].rsvps.going == ()
+    assert (after[ending].starts_at, after[ending].occurrence_start) == (FIRST, None)
+    assert after[moved].starts_at == datetime(2031, 3, 19, 20, 0, tzinfo=UTC)
+    # Daily from Mon 10th: Tue 11th 19:00 began too, so the next date still ahead is Wed 12th.
+    assert after[daily].starts_at == datetime(2031, 3, 12, 18, 0, tzinfo=UTC)
+    for link, who in ((weekly, [(FIRST, 1)]), (daily, [(datetime(2031, 3, 10, 18, 0, tzinfo=UTC), 2)])):
+        async with uow:
+            past = await uow.rsvps.past_answers((await uow.events.get_by_link(link)).id)
+        assert [(day, a.user_id) for day, a in past] == who
+    assert await reminders.pending_reminders(uow, weekly) == [
+        SECOND - timedelta(days=1),
+        SECOND - timedelta(hours=1),
+    ]
+
+
 async def test_a_series_down_for_weeks_moves_to_the_next_date_still_ahead(uow):
     link = await make(uow)
     later = FIRST + timedelta(days=20)
