@@ -12,7 +12,7 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
-from bot.wire import CardMarkup
+from bot.wire import Button, CardMarkup
 from core.codes import is_link_id
 from core.events import GOING, MAYBE, NO, Field
 
@@ -96,25 +96,21 @@ def card_keyboard(
 ) -> InlineKeyboardMarkup:
     """Answer buttons (or a note that answers are closed), then links into the private chat: the
     calendar file and management."""
-    calendar = InlineKeyboardButton(
-        texts.CALENDAR_BUTTON, url=texts.deep_link(bot_username, CALENDAR_PREFIX + link_id)
-    )
+    calendar = Button(texts.CALENDAR_BUTTON, url=texts.deep_link(bot_username, CALENDAR_PREFIX + link_id))
     if cancelled:
         # Still offered: importing it marks the event cancelled in the calendar it was added to.
         return CardMarkup([[calendar]])
-    manage = InlineKeyboardButton(
-        texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
-    )
+    manage = Button(texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id))
     if closed:
-        note = InlineKeyboardButton(texts.CLOSED_BUTTON, callback_data=_data(CLOSED, link_id))
+        note = Button(texts.CLOSED_BUTTON, callback_data=_data(CLOSED, link_id))
         return CardMarkup([[note], [calendar, manage]])
     answers = [
-        InlineKeyboardButton(label, callback_data=_data(RSVP, letter, link_id))
+        Button(label, callback_data=_data(RSVP, letter, link_id))
         for letter, label in (("g", texts.GOING_BUTTON), ("m", texts.MAYBE_BUTTON), ("n", texts.NO_BUTTON))
     ]
     rows = [answers]
     if guests:
-        rows.append([InlineKeyboardButton(texts.GUEST_BUTTON, callback_data=_data(GUEST, link_id))])
+        rows.append([Button(texts.GUEST_BUTTON, callback_data=_data(GUEST, link_id))])
     return CardMarkup([*rows, [calendar, manage]])
 
 

@@ -346,14 +346,23 @@ def _closer_start(rule: str, start: datetime, since: datetime) -> datetime:
 
 @lru_cache(maxsize=1024)
 def _build(rule: str, dtstart: datetime, zone: ZoneInfo) -> rrule.rrule:
-    """The rule compiled once per (rule, first date, zone): cards of a series render it on every view,
-    and reading the text is most of the cost. An rrule is not changed by iterating it, so sharing is safe."""
+    """The rule from its first date: the parsed rule (kept per rule text, of which there are few) with
+    that start. An rrule is not changed by iterating it, so sharing one is safe."""
+    return _parsed(rule, zone).replace(dtstart=dtstart)
+
+
+@lru_cache(maxsize=256)
+def _parsed(rule: str, zone: ZoneInfo) -> rrule.rrule:
+    """Reading the text is most of the cost of a rule, and a card of a series needs one on every view
+    that misses ``_build``'s cache (each series starts on its own date): read each text once."""
     fields: dict[str, str] = dict(part.split("=", 1) for part in rule.split(";"))
     until = None
     if "UNTIL" in fields:
         until_utc = datetime.strptime(fields.pop("UNTIL"), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         until = until_utc.astimezone(zone).replace(tzinfo=None)
     text = ";".join(f"{k}={v}" for k, v in fields.items())
-    parsed = rrule.rrulestr(f"RRULE:{text}", dtstart=dtstart, ignoretz=True)
+    # Any start does for reading: ``replace`` keeps only what the text said, so defaults the rule takes
+    # from its start (a weekday, a day of the month) are taken again from the real one.
+    parsed = rrule.rrulestr(f"RRULE:{text}", dtstart=datetime(2000, 1, 1), ignoretz=True)
     assert isinstance(parsed, rrule.rrule)
     return parsed.replace(until=until) if until is not None else parsed
