@@ -1,0 +1,229 @@
+"""Time polls: /poll, votes on the card, /closepoll, /editpoll, and the messages owed once decided."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot import keyboards, poll_texts
+from bot.cards import render
+from bot.context import BotData, SkedjitContext
+from bot.handlers.common import command_args, is_group_admin, is_private, reply, requester, sender_kind
+from bot.handlers.create import offer_claim
+from bot.handlers.manage import _split_link_and_code
+from bot.poll_cards import reply_poll_card
+from bot.sending import send_important
+from bot.texts import NO_IDENTITY
+from bot.wire import NO_PREVIEW
+from core import chat_settings, polls
+from core.errors import DomainError, InvalidField, NotAllowed
+
+log = logging.getLogger(__name__)
+
+NOTICE_BATCH = 100
+
+
+def parse_poll(args: str) -> tuple[str, list[str], str | None]:
+    """Split ``title | time | time ... | closes WHEN``; ``InvalidField`` when the deadline is not last."""
+    parts = [part.strip() for part in args.split("|")]
+    title, rest = parts[0], [part for part in parts[1:] if part]
+    closes: str | None = None
+    options: list[str] = []
+    for index, part in enumerate(rest):
+        word, _, value = part.partition(" ")
+        if word.lower() == poll_texts.CLOSES_WORD:
+            if index != len(rest) - 1:
+                raise InvalidField("poll", "text_after_deadline")
+            closes = value.strip() or part
+        else:
+            options.append(part)
+    return title, options, closes
+
+
+async def poll_command(update: Update, context: SkedjitContext) -> None:
+    """/poll Title | time | time ... [| closes WHEN]: posts the poll's card; the code goes privately."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    data = context.bot_data
+    kind = sender_kind(message)
+    if kind is not None:
+        await reply(update, NO_IDENTITY[kind])
+        return
+    args = command_args(message)
+    if not args:
+        await reply(update, poll_texts.POLL_USAGE)
+        return
+    setup = await chat_settings.setup_for_new_event(
+        data.uow(), message.chat_id, data.settings.default_timezone
+    )
+    if setup.admins_only and not is_private(update) and not await is_group_admin(update, context):
+        await reply(update, poll_texts.CREATE_ADMINS_ONLY)
+        return
+    try:
+        title, options, closes = parse_poll(args)
+        async with data.create_gate:
+            created = await polls.create_poll(
+                data.uow(),
+                title=title,
+                options=options,
+                closes=closes,
+                timezone=setup.timezone,
+                creator_user_id=user.id,
+                chat_id=message.chat_id,
+                rounds=data.settings.bcrypt_rounds,
+                origin=f"{message.chat_id}:{message.message_id}",
+            )
+    except InvalidField as exc:
+        await reply(update, poll_texts.poll_error(exc))
+        return
+    if created.repeated:
+        return  # the same update again: its card went out the first time
+    await reply_poll_card(message, data, created.poll)
+    code_text = poll_texts.code_dm(created.poll.event, created.secret_code)
+    if message.chat.type == "private":
+        await send_important(context.bot, message.chat_id, code_text)
+        return
+    try:
+        await send_important(context.bot, user.id, code_text)
+    except TelegramError as exc:
+        log.info("the secret code of a poll could not be sent privately: %s", exc)
+        await offer_claim(message, data, created.poll.event.link_id, user.id, user.mention_html())
+
+
+async def show_poll(update: Update, context: SkedjitContext, link: str) -> None:
+    """/event LINK, or a tap on its link, for a poll: its card with the voting buttons."""
+    poll = await polls.view_poll(context.bot_data.uow(), link)
+    assert update.effective_message is not None
+    await reply_poll_card(update.effective_message, context.bot_data, poll)
+
+
+async def on_vote(update: Update, context: SkedjitContext) -> None:
+    """A tap on a time: the tapper's answer for it moves on; the toast says the new one."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    callback = keyboards.decode_callback(query.data)
+    assert callback.link_id is not None and callback.option is not None
+    data = context.bot_data
+    try:
+        outcome = await polls.vote(
+            data.uow(), callback.link_id, callback.option, user_id=user.id, name=user.full_name
+        )
+    except DomainError as exc:
+        await query.answer(poll_texts.describe(exc)[:200], show_alert=True)
+        data.card_sync.kick()
+        return
+    await query.answer(poll_texts.vote_toast(outcome.option_starts_at, outcome.timezone, outcome.answer))
+    data.card_sync.kick()
+
+
+async def closepoll(update: Update, context: SkedjitContext) -> None:
+    """/closepoll LINK [CODE] [N]: decides the poll (the best time, or the N-th) into the event."""
+    assert update.effective_message is not None
+    link, code, rest = _split_link_and_code(command_args(update.effective_message))
+    number: int | None = None
+    if link is None or (rest and not (rest.isascii() and rest.isdigit() and len(rest) <= 2)):
+        await reply(update, poll_texts.CLOSE_USAGE)
+        return
+    if rest:
+        number = int(rest)
+    data = context.bot_data
+    try:
+        decided = await polls.close_poll(data.uow(), link, requester(update), number=number, code=code)
+    except DomainError as exc:
+        await reply(update, ("⚠️ " if isinstance(exc, InvalidField) else "") + poll_texts.describe(exc))
+        return
+    data.card_sync.kick()
+    event = decided.event
+    await reply(
+        update,
+        poll_texts.CLOSED_REPLY.format(
+            title=poll_texts.esc(event.title),
+            when=poll_texts.esc(poll_texts.format_when(event.starts_at, event.timezone)),
+            going=len(decided.going),
+            maybe=len(decided.maybe),
+            waiting=len(decided.waiting),
+        ),
+    )
+    # The event's card and the voters' messages are owed in the database; send them now.
+    await send_notices(context.bot, data)
+
+
+async def editpoll(update: Update, context: SkedjitContext) -> None:
+    """/editpoll LINK [CODE] title X | options A | B ...: changes a poll not decided yet."""
+    assert update.effective_message is not None
+    link, code, rest = _split_link_and_code(command_args(update.effective_message))
+    what, _, value = rest.partition(" ")
+    if link is None or what.lower() not in ("title", "options", "times") or not value.strip():
+        await reply(update, poll_texts.EDIT_USAGE)
+        return
+    part = "title" if what.lower() == "title" else "options"
+    data = context.bot_data
+    try:
+        edited = await polls.edit_poll(data.uow(), link, requester(update), part, value.strip(), code=code)
+    except NotAllowed as exc:
+        await reply(update, poll_texts.describe(exc))
+        return
+    except DomainError as exc:
+        await reply(update, ("⚠️ " if isinstance(exc, InvalidField) else "") + poll_texts.describe(exc))
+        return
+    data.card_sync.kick()
+    if edited.dropped_voters:
+        await reply(update, poll_texts.UPDATED_DROPPED.format(count=edited.dropped_voters))
+        await send_notices(context.bot, data)
+    else:
+        await reply(update, poll_texts.UPDATED)
+
+
+async def run_due(bot: Bot, data: BotData) -> None:
+    """For the reminders loop: decide the polls whose deadline passed, then send what is owed."""
+    while await polls.close_due_polls(data.uow()):
+        data.card_sync.kick()
+    await send_notices(bot, data)
+
+
+async def send_notices(bot: Bot, data: BotData) -> int:
+    """Send the notices owed (the event's card where the poll was, messages to voters), each once."""
+    sent = 0
+    while batch := await polls.claim_notices(data.uow(), limit=NOTICE_BATCH):
+        for notice in batch:
+            if not await polls.start_notice(data.uow(), notice.notice_id):
+                continue
+            try:
+                await _send_notice(bot, data, notice)
+                sent += 1
+            except (Forbidden, BadRequest) as exc:
+                # Never opened the bot, blocked it, or the group is gone: nothing to retry.
+                log.info("a poll notice was not delivered: %s", exc.message)
+            except TelegramError as exc:
+                log.warning("a poll notice failed: %s", exc)
+        if len(batch) < NOTICE_BATCH:
+            break
+    return sent
+
+
+async def _send_notice(bot: Bot, data: BotData, notice: polls.DueNotice) -> None:
+    from core import cards as card_records
+
+    event = notice.event
+    if notice.kind == polls.EVENT_CARD:
+        if event.is_cancelled:
+            return
+        text, markup = render(data, event, private=notice.chat_id > 0, show_names=True)
+        message = await bot.send_message(
+            notice.chat_id, text, parse_mode="HTML", reply_markup=markup, link_preview_options=NO_PREVIEW
+        )
+        await card_records.record_card(
+            data.uow(),
+            event.link_id,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            version=event.card_version,
+        )
+    elif notice.kind == polls.DECIDED_DM:
+        await send_important(
+            bot, notice.chat_id, poll_texts.decided_dm(event, notice.status, data.bot_username)
+        )
+    elif notice.kind == polls.DROPPED_DM:
+        await send_important(bot, notice.chat_id, poll_texts.dropped_dm(event, data.bot_username))
