@@ -132,7 +132,7 @@ async def claim_stale(
         hidden = {event.id for event in events.values() if event.hide_names}
         holders = await uow.unlocks.holders(hidden, now)
         views = {event_id: event_view(event, answers.get(event_id, ())) for event_id, event in events.items()}
-        polls = await _polls(uow, {i: v for i, v in views.items() if v.is_poll})
+        polls = await _polls(uow, {i: v for i, v in views.items() if v.is_poll and i in stale})
         work = [
             CardWork(
                 event_id,

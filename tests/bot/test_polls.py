@@ -127,9 +127,10 @@ async def test_closing_turns_the_poll_into_the_event_with_its_card_and_tells_eac
     # The event takes answers on its card as any event does.
     await harness.tap(carol, event_card, harness.button(event_card, "Going")["callback_data"])
     assert "✅ Going (3)" in harness.card_in(group)["text"]
-    # A stale tap on the old poll card (a client that did not refresh it) changes nothing.
+    # A tap on the old poll card (a client that did not refresh it) is told, and changes nothing.
     harness.fake.user_taps(bob, old, sunday, forged=True)
     await harness.pump()
+    assert "decided already" in harness.fake.callback_answers[-1]["text"]
     assert "✅ Going (3)" in harness.card_in(group)["text"]
 
 
@@ -187,6 +188,7 @@ async def test_a_deleted_poll_says_so_and_takes_no_votes(harness: BotHarness, al
     # A client that still shows the old buttons is told, and nothing is recorded.
     harness.fake.user_taps(bob, card, time_button(harness, card, 1), forged=True)
     await harness.pump()
+    assert "cancelled" in harness.fake.callback_answers[-1]["text"].lower()
     assert "Bob" not in current(harness, group, card)["text"]
 
 
