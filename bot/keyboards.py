@@ -43,6 +43,8 @@ ZONE_CHOICES = {"m": True, "k": False}
 REPEAT = "rp"  # the guided flow's "Repeat?" step
 REPEAT_KINDS = {"n": None, "w": "weekly", "b": "fortnightly", "m": "monthly"}
 POLL_VOTE = "pv"  # a tap on one time of a poll: "pv:<option id>:<link>"
+POLL_WIZARD_CREATE = "pwc"  # the guided /poll's preview: create it
+POLL_WIZARD_CANCEL = "pwx"  # ... or drop it
 _OPTION_ID_MAX_DIGITS = 12
 
 _FIELDS = {field.value: field for field in Field}
@@ -67,7 +69,7 @@ def decode_callback(data: str | None) -> Callback:
     if not data or len(data.encode()) > 64:
         raise BadCallback(data)
     action, *args = data.split(":")
-    if action in (WIZARD_CREATE, WIZARD_CANCEL) and not args:
+    if action in (WIZARD_CREATE, WIZARD_CANCEL, POLL_WIZARD_CREATE, POLL_WIZARD_CANCEL) and not args:
         return Callback(action)
     if (
         action in (EDIT_PICK, DELETE_ASK, DELETE_YES, DELETE_NO, NEW_CODE, GUEST, CLOSED)
@@ -233,3 +235,14 @@ def poll_keyboard(
         else []
     )
     return CardMarkup([*rows, [manage]])
+
+
+def poll_wizard_confirm() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.WIZARD_CREATE, callback_data=POLL_WIZARD_CREATE),
+                InlineKeyboardButton(texts.WIZARD_CANCEL, callback_data=POLL_WIZARD_CANCEL),
+            ]
+        ]
+    )

@@ -210,3 +210,4 @@ UPDATED_DROPPED = (
     "✅ Poll updated. Votes of {count} person(s) on times taken off were dropped; they'll be told."
 )
 INLINE_DESCRIPTION = "Poll: {count} times to choose from"
+GUIDED_USE_BUTTONS = "Use the buttons under the preview: create the poll, or cancel."

@@ -57,6 +57,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(create.on_repeat_button, pattern=f"^{keyboards.REPEAT}:"))
     application.add_handler(CallbackQueryHandler(rsvp.on_rsvp, pattern=RSVP_BUTTONS))
     application.add_handler(CallbackQueryHandler(polls.on_vote, pattern=f"^{keyboards.POLL_VOTE}:"))
+    application.add_handler(
+        CallbackQueryHandler(
+            polls.on_flow_button, pattern=f"^({keyboards.POLL_WIZARD_CREATE}|{keyboards.POLL_WIZARD_CANCEL})$"
+        )
+    )
     application.add_handler(CallbackQueryHandler(rsvp.on_guest, pattern=f"^{keyboards.GUEST}:"))
     application.add_handler(CallbackQueryHandler(rsvp.on_closed, pattern=f"^{keyboards.CLOSED}:"))
     application.add_handler(

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import keyboards, poll_texts
 from bot.cards import render
 from bot.context import BotData, SkedjitContext
 from bot.handlers.common import command_args, is_group_admin, is_private, reply, requester, sender_kind
-from bot.handlers.create import offer_claim
+from bot.handlers.create import SKIP, offer_claim
 from bot.handlers.manage import _split_link_and_code
+from bot.handlers.steps import Step
 from bot.poll_cards import reply_poll_card
 from bot.sending import send_important
-from bot.texts import NO_IDENTITY
+from bot.texts import CANCELLED_FLOW, NO_IDENTITY
 from bot.wire import NO_PREVIEW
-from core import chat_settings, polls
-from core.errors import DomainError, InvalidField, NotAllowed
+from core import chat_settings, dates, flows, polls
+from core.clock import utcnow
+from core.errors import DomainError, FlowExpired, InvalidField, NotAllowed
+from core.events import EventView, clean_title
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,11 @@ async def poll_command(update: Update, context: SkedjitContext) -> None:
         return
     args = command_args(message)
     if not args:
-        await reply(update, poll_texts.POLL_USAGE)
+        if is_private(update):
+            await flows.save_flow(data.uow(), message.chat_id, user.id, Step.POLL_TITLE, {})
+            await reply(update, poll_texts.GUIDED_TITLE)
+        else:
+            await reply(update, poll_texts.POLL_USAGE)
         return
     setup = await chat_settings.setup_for_new_event(
         data.uow(), message.chat_id, data.settings.default_timezone
@@ -78,6 +86,12 @@ async def poll_command(update: Update, context: SkedjitContext) -> None:
     except InvalidField as exc:
         await reply(update, poll_texts.poll_error(exc))
         return
+    await _publish(message, context, created, user)
+
+
+async def _publish(message: Message, context: SkedjitContext, created: polls.CreatedPoll, user: User) -> None:
+    """Posts the new poll's card where it was asked for; its code goes to its creator privately."""
+    data = context.bot_data
     if created.repeated:
         return  # the same update again: its card went out the first time
     await reply_poll_card(message, data, created.poll)
@@ -227,3 +241,141 @@ async def _send_notice(bot: Bot, data: BotData, notice: polls.DueNotice) -> None
         )
     elif notice.kind == polls.DROPPED_DM:
         await send_important(bot, notice.chat_id, poll_texts.dropped_dm(event, data.bot_username))
+
+
+# -- the guided flow in a private chat: title, then times one per message, then a deadline, then a preview
+
+
+async def on_flow_title(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    data = context.bot_data
+    chat_id, user_id = _chat_and_user(update)
+    title = clean_title(text)
+    zone = await chat_settings.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
+    await flows.save_flow(
+        data.uow(), chat_id, user_id, Step.POLL_OPTIONS, {"title": title, "zone": zone, "times": []}
+    )
+    await reply(update, poll_texts.GUIDED_OPTIONS.format(zone=poll_texts.esc(zone)))
+
+
+async def on_flow_option(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
+    data = context.bot_data
+    chat_id, user_id = _chat_and_user(update)
+    zone = str(state.data["zone"])
+    times = [str(t) for t in state.data.get("times", [])]  # type: ignore[attr-defined]
+    if text.lower() in poll_texts.DONE_WORDS:
+        if len(times) < polls.MIN_OPTIONS:
+            await reply(update, poll_texts.GUIDED_NEED_MORE)
+            return
+        await flows.save_flow(data.uow(), chat_id, user_id, Step.POLL_DEADLINE, dict(state.data))
+        await reply(update, poll_texts.GUIDED_DEADLINE)
+        return
+    try:
+        span = dates.parse_when(text, zone)
+        if any(datetime.fromisoformat(t) == span.starts_at for t in times):
+            raise InvalidField(
+                "options", "duplicate", option=len(times) + 1, instant=span.starts_at, timezone=zone
+            )
+    except InvalidField as exc:
+        await reply(update, "⚠️ " + poll_texts.describe(exc))
+        return
+    # The instant, not the text: read again later, "tomorrow" could mean another day.
+    times = [*times, span.starts_at.isoformat()]
+    answers = {**state.data, "times": times}
+    if len(times) >= polls.MAX_OPTIONS:
+        await flows.save_flow(data.uow(), chat_id, user_id, Step.POLL_DEADLINE, answers)
+        await reply(update, poll_texts.GUIDED_DEADLINE)
+        return
+    await flows.save_flow(data.uow(), chat_id, user_id, Step.POLL_OPTIONS, answers)
+    when = poll_texts.format_short(span.starts_at, zone)
+    await reply(update, poll_texts.GUIDED_OPTION_TAKEN.format(count=len(times), when=poll_texts.esc(when)))
+
+
+async def on_flow_deadline(
+    update: Update, context: SkedjitContext, state: flows.FlowState, text: str
+) -> None:
+    data = context.bot_data
+    chat_id, user_id = _chat_and_user(update)
+    zone = str(state.data["zone"])
+    starts = [datetime.fromisoformat(str(t)) for t in state.data["times"]]  # type: ignore[attr-defined]
+    closes = None
+    if text != SKIP:
+        try:
+            closes = polls.parse_deadline(text, [dates.When(s, None) for s in starts], zone, utcnow())
+        except InvalidField as exc:
+            await reply(update, "⚠️ " + poll_texts.describe(exc))
+            return
+    answers = {**state.data, "closes": closes.isoformat() if closes else None}
+    await flows.save_flow(data.uow(), chat_id, user_id, Step.POLL_CONFIRM, answers)
+    card = poll_texts.poll_card(_preview(answers), "").rsplit("\n\n🔗", 1)[0]
+    await reply(update, poll_texts.GUIDED_PREVIEW.format(card=card), keyboards.poll_wizard_confirm())
+
+
+async def on_flow_confirm_text(
+    update: Update, context: SkedjitContext, state: flows.FlowState, text: str
+) -> None:
+    await reply(update, poll_texts.GUIDED_USE_BUTTONS, keyboards.poll_wizard_confirm())
+
+
+def _preview(answers: dict[str, object]) -> polls.PollView:
+    starts = [datetime.fromisoformat(str(t)) for t in answers["times"]]  # type: ignore[attr-defined]
+    closes = datetime.fromisoformat(str(answers["closes"])) if answers.get("closes") else None
+    event = EventView(
+        link_id="",
+        title=str(answers["title"]),
+        description=None,
+        location=None,
+        starts_at=min(starts),
+        ends_at=None,
+        timezone=str(answers["zone"]),
+        creator_user_id=None,
+        chat_id=None,
+        sequence=0,
+        created_at=min(starts),
+        updated_at=min(starts),
+        cancelled_at=None,
+        kind="poll",
+        poll_closes_at=closes,
+    )
+    return polls.PollView(
+        event, tuple(polls.OptionView(n, n, s, None) for n, s in enumerate(starts, start=1))
+    )
+
+
+async def on_flow_button(update: Update, context: SkedjitContext) -> None:
+    """Creates the previewed poll exactly as shown, or drops it."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None and query.message is not None
+    data = context.bot_data
+    chat_id = query.message.chat.id
+    callback = keyboards.decode_callback(query.data)
+    state = await flows.take_flow(data.uow(), chat_id, user.id, Step.POLL_CONFIRM)
+    if state is None:
+        raise FlowExpired()
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if callback.action == keyboards.POLL_WIZARD_CANCEL:
+        await reply(update, CANCELLED_FLOW)
+        return
+    preview = _preview(state.data)
+    try:
+        async with data.create_gate:
+            created = await polls.create_poll(
+                data.uow(),
+                title=preview.event.title,
+                options=[o.starts_at for o in preview.options],
+                closes=preview.event.poll_closes_at,
+                timezone=preview.event.timezone,
+                creator_user_id=user.id,
+                chat_id=chat_id,
+                rounds=data.settings.bcrypt_rounds,
+                origin=f"pollwizard:{chat_id}:{query.message.message_id}",
+            )
+    except InvalidField as exc:  # a time passed while the preview waited
+        await reply(update, poll_texts.poll_error(exc))
+        return
+    await _publish(query.message, context, created, user)  # type: ignore[arg-type]
+
+
+def _chat_and_user(update: Update) -> tuple[int, int]:
+    assert update.effective_chat is not None and update.effective_user is not None
+    return update.effective_chat.id, update.effective_user.id

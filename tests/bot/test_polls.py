@@ -229,3 +229,31 @@ def test_vote_buttons_are_read_strictly():
     ):
         with pytest.raises(keyboards.BadCallback):
             keyboards.decode_callback(bad)
+
+
+async def test_the_guided_poll_in_a_private_chat_asks_step_by_step_and_previews(harness: BotHarness, alice):
+    await harness.send(alice, alice, "/poll")
+    assert "What is the poll about" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "Board games")
+    assert "one per message" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "2031-12-05 19:00")
+    assert "Got 1: Fri 5 Dec, 19:00" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "done")
+    assert "at least 2 times" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "2031-12-05 19:00")
+    assert "is there twice" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "whenever")
+    assert "couldn't understand" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "2031-12-06 15:00")
+    await harness.send(alice, alice, "done")
+    assert "close by itself" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "2031-12-06 10:00")
+    assert "before its earliest time" in harness.last(alice)["text"]
+    await harness.send(alice, alice, "/skip")
+    preview = harness.last(alice)
+    assert "Board games" in preview["text"] and "Sat 6 Dec, 15:00" in preview["text"]
+    assert "🔗" not in preview["text"]
+    await harness.tap(alice, preview, harness.button(preview, "Create")["callback_data"])
+    card = harness.card_in(alice)
+    assert "📊 Board games" in card["text"] and harness.button(card, "2. Sat 6 Dec")
+    assert any("Secret code for the poll" in text for text in harness.said(alice))
