@@ -19,8 +19,8 @@ CLOSES_WORD = "closes"
 POLL_USAGE = (
     "To ask when people can make it, write the title and 2 to 10 times on one line:\n"
     f"<code>{esc(EXAMPLE_POLL)}</code>\n"
-    "The last part, “closes …”, is optional: then the best time is picked by itself. Without it, "
-    "the poll stays open until you close it (or until its earliest time)."
+    "The last part, “closes …”, is optional: when it comes, the best time is picked by itself. "
+    "Without it, that happens at the earliest time, unless you close the poll sooner with /closepoll."
 )
 CLOSE_USAGE = (
     "To decide a poll: <code>/closepoll LINK</code> (the best time) or <code>/closepoll LINK 2</code> "
@@ -151,10 +151,10 @@ def poll_card(
     if not event.is_cancelled:
         if poll.closes_at <= now:
             lines.append("🔒 Voting has closed: the best time is being picked.")
-        elif event.poll_closes_at is not None:
-            lines.append(f"⏳ Closes {esc(format_short(event.poll_closes_at, zone))}")
         else:
-            lines.append("⏳ Open until its creator closes it")
+            lines.append(
+                f"⏳ Closes {esc(format_short(poll.closes_at, zone))}, unless its creator closes it sooner"
+            )
     return "\n".join(lines) + f"\n\n🔗 {link}"
 
 

@@ -418,7 +418,9 @@ async def close_due_polls(
         due = await uow.polls.due(now, limit)
         for event in due:
             poll = await _poll_view(uow, event)
-            await _decide(uow, event, best_option(poll.options), now)
+            # Without a deadline a poll closes at its earliest time: that time is no longer a choice.
+            ahead = [option for option in poll.options if option.starts_at > now]
+            await _decide(uow, event, best_option(ahead or poll.options), now)
         try:
             await uow.commit()
         except StaleRow:

@@ -257,3 +257,10 @@ async def test_the_guided_poll_in_a_private_chat_asks_step_by_step_and_previews(
     card = harness.card_in(alice)
     assert "📊 Board games" in card["text"] and harness.button(card, "2. Sat 6 Dec")
     assert any("Secret code for the poll" in text for text in harness.said(alice))
+
+
+async def test_an_event_field_a_poll_does_not_have_is_refused_clearly(harness: BotHarness, alice, group):
+    link, card = await make_poll(harness, alice, group)
+    await harness.send(alice, group, f"/editevent {link} when 2031-12-09 19:00")
+    assert "/editpoll" in harness.last(group)["text"]
+    assert "Fri 5 Dec, 19:00" in current(harness, group, card)["text"]

@@ -234,3 +234,14 @@ async def test_a_deleted_poll_is_never_decided(uow_factory):
     poll = (await make(uow_factory, closes=at(days=1))).poll
     await service.delete_event(uow_factory(), poll.event.link_id, OWNER, now=NOW)
     assert await polls.close_due_polls(uow_factory(), now=at(days=2)) == 0
+
+
+async def test_without_a_deadline_the_earliest_time_closes_it_and_picks_among_the_times_ahead(uow_factory):
+    poll = (await make(uow_factory)).poll
+    link = poll.event.link_id
+    await tap(uow_factory, link, poll.options[0].id, 1)  # the earliest is the favourite
+    await tap(uow_factory, link, poll.options[2].id, 2, now=NOW)
+    assert await polls.close_due_polls(uow_factory(), now=at(days=3) - timedelta(minutes=1)) == 0
+    assert await polls.close_due_polls(uow_factory(), now=at(days=3)) == 1
+    event = await service.get_event(uow_factory(), link)
+    assert event.starts_at == at(days=5) and [a.user_id for a in event.rsvps.going] == [2]
