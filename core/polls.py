@@ -35,6 +35,7 @@ from core.errors import (
 from core.events import DEFAULT_REMINDERS as EVENT_REMINDERS
 from core.events import GOING, MAYBE, WAITING, EventView, clean_name, clean_title, format_reminder_minutes
 from core.storage.models import Event, Notice, PollOption, PollVote, Rsvp
+from core.storage.polls import OptionRow, VoteRowLite
 from core.storage.uow import SqlAlchemyUnitOfWork
 from core.storage.views import event_view
 
@@ -271,9 +272,11 @@ async def _poll_view(uow: SqlAlchemyUnitOfWork, event: Event) -> PollView:
     return build_view(event_view(event, await uow.rsvps.answers(event.id)), options, votes)
 
 
-def build_view(event: EventView, options: Sequence[PollOption], votes: Sequence[PollVote]) -> PollView:
+def build_view(
+    event: EventView, options: Sequence[PollOption | OptionRow], votes: Sequence[PollVote | VoteRowLite]
+) -> PollView:
     """The poll as cards show it; ``votes`` in the order they were cast."""
-    by_option: dict[int, list[PollVote]] = {}
+    by_option: dict[int, list[PollVote | VoteRowLite]] = {}
     for vote in votes:
         by_option.setdefault(vote.option_id, []).append(vote)
     shown = []
@@ -307,15 +310,9 @@ async def view_poll(uow: SqlAlchemyUnitOfWork, link_id: str) -> PollView:
 
 async def polls_of(uow: SqlAlchemyUnitOfWork, events: dict[int, EventView]) -> dict[int, PollView]:
     """Inside a unit of work: the polls among these events (for their cards), in three statements."""
-    options = await uow.polls.options_of(set(events))
-    votes = await uow.polls.votes_of([o.id for found in options.values() for o in found])
-    by_event: dict[int, list[PollVote]] = {}
-    event_of = {o.id: event_id for event_id, found in options.items() for o in found}
-    for vote in votes:
-        by_event.setdefault(event_of[vote.option_id], []).append(vote)
     return {
-        event_id: build_view(events[event_id], found, by_event.get(event_id, []))
-        for event_id, found in options.items()
+        event_id: build_view(events[event_id], options, votes)
+        for event_id, (options, votes) in (await uow.polls.read(set(events))).items()
     }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,6 +97,22 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+class OptionRow(NamedTuple):
+    id: int
+    event_id: int
+    position: int
+    starts_at: datetime
+    ends_at: datetime | None
+    chosen: bool
+
+
+class VoteRowLite(NamedTuple):
+    option_id: int
+    user_id: int
+    name: str
+    answer: str
+
+
 class PollRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -105,17 +121,39 @@ class PollRepository:
         query = select(PollOption).where(PollOption.event_id == event_id).order_by(PollOption.position)
         return list((await self.session.scalars(query)).all())
 
-    async def options_of(self, event_ids: set[int]) -> dict[int, list[PollOption]]:
-        found: dict[int, list[PollOption]] = {}
+    async def read(self, event_ids: set[int]) -> dict[int, tuple[list[OptionRow], list[VoteRowLite]]]:
+        """Per poll, its options and its votes (in the order cast), in one statement of plain rows:
+        what card sync reads for every poll whose cards it edits."""
+        found: dict[int, tuple[list[OptionRow], list[VoteRowLite]]] = {}
         if not event_ids:
             return found
+        o, v = PollOption.__table__, PollVote.__table__
         query = (
-            select(PollOption)
-            .where(PollOption.event_id.in_(event_ids))
-            .order_by(PollOption.event_id, PollOption.position)
+            select(
+                o.c.id,
+                o.c.event_id,
+                o.c.position,
+                o.c.starts_at,
+                o.c.ends_at,
+                o.c.chosen,
+                v.c.user_id,
+                v.c.name,
+                v.c.answer,
+            )
+            .select_from(o.outerjoin(v, v.c.option_id == o.c.id))
+            .where(o.c.event_id.in_(event_ids))
+            .order_by(o.c.event_id, v.c.voted_at, v.c.user_id)
         )
-        for option in (await self.session.scalars(query)).all():
-            found.setdefault(option.event_id, []).append(option)
+        seen: set[int] = set()
+        for row in (await self.session.execute(query)).all():
+            options, votes = found.setdefault(row.event_id, ([], []))
+            if row.id not in seen:
+                seen.add(row.id)
+                options.append(
+                    OptionRow(row.id, row.event_id, row.position, row.starts_at, row.ends_at, row.chosen)
+                )
+            if row.user_id is not None:
+                votes.append(VoteRowLite(row.id, row.user_id, row.name, row.answer))
         return found
 
     async def votes_of(self, option_ids: Sequence[int]) -> list[PollVote]:
