@@ -336,7 +336,7 @@ async def vote(
             raise EventNotFound()
         if row.answer is None or row.option_starts_at is None:
             _refuse(row.kind, row.cancelled, row.closes_at, row.option_starts_at is not None, now)
-            raise ConcurrentChange()  # not reached: one of the reasons above holds
+            raise PollOptionGone()  # an edit took the time off while this vote waited for it
         return VoteOutcome(row.link_id, row.title, row.timezone, row.option_starts_at, row.answer)
     async with uow:
         event = await access.find_event(uow, link_id, for_update=True)

@@ -37,10 +37,17 @@ ev AS (
       )
     RETURNING e.id
 ),
+opt AS (
+    -- Locked once the poll's row is ours: an edit that took this time off before us has removed it,
+    -- and a removed row is not locked, so the vote goes nowhere instead of naming a time that is gone.
+    SELECT o.id FROM poll_options o JOIN ev ON o.event_id = ev.id
+    WHERE o.id = CAST(:option AS INTEGER)
+    FOR SHARE OF o
+),
 saved AS (
     INSERT INTO poll_votes (option_id, user_id, name, answer, voted_at)
-    SELECT CAST(:option AS INTEGER), CAST(:user AS BIGINT), CAST(:name AS VARCHAR), 'yes', clock_timestamp()
-    FROM ev
+    SELECT opt.id, CAST(:user AS BIGINT), CAST(:name AS VARCHAR), 'yes', clock_timestamp()
+    FROM opt
     ON CONFLICT (option_id, user_id) DO UPDATE SET
         answer = CASE poll_votes.answer WHEN 'yes' THEN 'maybe' WHEN 'maybe' THEN 'no' ELSE 'yes' END,
         name = excluded.name,

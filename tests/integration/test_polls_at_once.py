@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from core import polls, service
+from core.errors import PollOptionGone
 from core.storage.direct import DirectViews
 from core.storage.engine import make_engine, open_direct_views
 from core.storage.models import Notice, Rsvp
@@ -102,3 +103,22 @@ async def test_a_deadline_seen_by_two_processes_at_once_is_decided_once(postgres
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_vote_waiting_on_an_edit_that_takes_its_time_off_is_told_and_stores_nothing(uows, engine):
+    poll = await make(uows)
+    link, doomed = poll.event.link_id, poll.options[0].id
+    async with engine.connect() as editing:  # an edit holding the poll's row while it takes a time off
+        await editing.execute(
+            text("UPDATE events SET card_version = card_version + 1 WHERE link_id = :link"), {"link": link}
+        )
+        await editing.execute(text("DELETE FROM poll_options WHERE id = :id"), {"id": doomed})
+        voting = asyncio.create_task(polls.vote(uows(), link, doomed, user_id=7, name="Late"))
+        await asyncio.sleep(0.3)
+        assert not voting.done()  # queued behind the edit, on the poll's row
+        await editing.commit()
+    with pytest.raises(PollOptionGone):
+        await voting
+    view = await polls.view_poll(uows(), link)
+    assert [o.id for o in view.options] == [o.id for o in poll.options[1:]]
+    assert all(not o.yes for o in view.options)
