@@ -17,11 +17,13 @@ if TYPE_CHECKING:
     from bot.context import BotData
 
 
-def render_poll(data: BotData, poll: PollView, *, private: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+def render_poll(
+    data: BotData, poll: PollView, *, private: bool = False, viewer_timezone: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     """The poll's card; voting buttons while it takes votes."""
     event = poll.event
     voting = event.is_poll and not event.is_cancelled and poll.closes_at > utcnow()
-    text = poll_texts.poll_card(poll, data.bot_username, all_names=private)
+    text = poll_texts.poll_card(poll, data.bot_username, all_names=private, viewer_timezone=viewer_timezone)
     options = tuple(
         (o.id, f"{o.position}. {poll_texts.option_label(o, event.timezone)}") for o in poll.options
     )
@@ -33,9 +35,13 @@ def render_decided(data: BotData, event: EventView) -> tuple[str, InlineKeyboard
     return poll_texts.decided_card(event, data.bot_username), None
 
 
-async def reply_poll_card(message: Message, data: BotData, poll: PollView) -> Message:
+async def reply_poll_card(
+    message: Message, data: BotData, poll: PollView, *, viewer_timezone: str | None = None
+) -> Message:
     """Answer ``message`` with the poll's card and remember it, so votes and changes reach it."""
-    text, markup = render_poll(data, poll, private=message.chat.type == "private")
+    text, markup = render_poll(
+        data, poll, private=message.chat.type == "private", viewer_timezone=viewer_timezone
+    )
     sent = await message.reply_html(
         text, reply_markup=markup, link_preview_options=NO_PREVIEW, do_quote=False
     )

@@ -120,7 +120,12 @@ def option_label(option: OptionView, timezone: str) -> str:
 
 
 def poll_card(
-    poll: PollView, bot_username: str, *, all_names: bool = False, now: datetime | None = None
+    poll: PollView,
+    bot_username: str,
+    *,
+    all_names: bool = False,
+    now: datetime | None = None,
+    viewer_timezone: str | None = None,
 ) -> str:
     """The poll's card: each time with its counts and names, the best one starred."""
     event = poll.event
@@ -139,6 +144,8 @@ def poll_card(
     for option in poll.options:
         star = " ⭐" if best is not None and best.id == option.id and not event.is_cancelled else ""
         lines.append(f"\n<b>{option.position}. {esc(option_label(option, zone))}</b>{star}")
+        if viewer_timezone and viewer_timezone != zone:
+            lines.append(f"    ({esc(format_short(option.starts_at, viewer_timezone))} your time)")
         counts = f"✅ {len(option.yes)} · 🤷 {len(option.maybe)}"
         if option.no_count:
             counts += f" · ❌ {option.no_count}"

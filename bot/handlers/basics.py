@@ -50,7 +50,8 @@ async def show_event(update: Update, context: SkedjitContext, link: str) -> None
     viewer = update.effective_user.id if is_private(update) and update.effective_user else None
     event, viewer_zone, unlocked = await service.view_event(data.uow(), link, viewer_chat_id=viewer)
     if event.is_poll:
-        await polls.show_poll(update, context, link)
+        own_zone = (viewer_zone or data.settings.default_timezone) if viewer is not None else None
+        await polls.show_poll(update, context, link, viewer_timezone=own_zone)
         return
     if viewer is not None and viewer_zone is None:
         viewer_zone = data.settings.default_timezone

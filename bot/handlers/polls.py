@@ -106,11 +106,14 @@ async def _publish(message: Message, context: SkedjitContext, created: polls.Cre
         await offer_claim(message, data, created.poll.event.link_id, user.id, user.mention_html())
 
 
-async def show_poll(update: Update, context: SkedjitContext, link: str) -> None:
-    """/event LINK, or a tap on its link, for a poll: its card with the voting buttons."""
+async def show_poll(
+    update: Update, context: SkedjitContext, link: str, *, viewer_timezone: str | None = None
+) -> None:
+    """/event LINK, or a tap on its link, for a poll: its card with the voting buttons (in a private
+    chat whose zone differs from the poll's, each time in the reader's zone too)."""
     poll = await polls.view_poll(context.bot_data.uow(), link)
     assert update.effective_message is not None
-    await reply_poll_card(update.effective_message, context.bot_data, poll)
+    await reply_poll_card(update.effective_message, context.bot_data, poll, viewer_timezone=viewer_timezone)
 
 
 async def on_vote(update: Update, context: SkedjitContext) -> None:

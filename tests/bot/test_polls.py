@@ -264,3 +264,13 @@ async def test_an_event_field_a_poll_does_not_have_is_refused_clearly(harness: B
     await harness.send(alice, group, f"/editevent {link} when 2031-12-09 19:00")
     assert "/editpoll" in harness.last(group)["text"]
     assert "Fri 5 Dec, 19:00" in current(harness, group, card)["text"]
+
+
+async def test_a_reader_in_another_zone_sees_each_time_in_their_own_too(
+    harness: BotHarness, alice, bob, group
+):
+    link, _card = await make_poll(harness, alice, group)
+    await harness.send(bob, bob, "/timezone New York")
+    await harness.send(bob, bob, f"/event {link}")
+    text = harness.card_in(bob)["text"]
+    assert "Fri 5 Dec, 19:00" in text and "(Fri 5 Dec, 13:00 your time)" in text
