@@ -141,18 +141,6 @@ async def test_ties_go_to_the_earliest_time(uow_factory):
     assert decided.option.starts_at == at(days=3)
 
 
-def test_the_best_time_is_most_yes_then_most_if_need_be_then_the_earliest():
-    def option(n, yes, maybe, day):
-        voters = tuple(polls.Voter(i, "x") for i in range(yes))
-        maybes = tuple(polls.Voter(100 + i, "x") for i in range(maybe))
-        return polls.OptionView(n, n, at(days=day), None, voters, maybes)
-
-    assert polls.best_option([option(1, 2, 0, 5), option(2, 3, 0, 6)]).id == 2
-    assert polls.best_option([option(1, 2, 1, 5), option(2, 2, 3, 6)]).id == 2
-    assert polls.best_option([option(1, 2, 1, 5), option(2, 2, 1, 4)]).id == 2
-    assert polls.best_option([option(1, 0, 0, 5), option(2, 0, 0, 4)]).id == 2
-
-
 async def test_closing_makes_the_event_with_answers_in_vote_order_and_a_waitlist(uow_factory):
     poll = (await make(uow_factory)).poll
     link, chosen = poll.event.link_id, poll.options[1]
