@@ -324,14 +324,18 @@ async def vote(
     user_id: int,
     name: str,
     now: datetime | None = None,
+    tap_id: str | None = None,
 ) -> VoteOutcome:
-    """Move the tapper's answer for one time a step on (yes → if need be → no → yes)."""
+    """Move the tapper's answer for one time a step on (yes → if need be → no → yes).
+
+    ``tap_id`` names the tap (Telegram's callback query id): the same tap delivered twice moves the
+    answer once."""
     if not codes.is_link_id(link_id):
         raise EventNotFound()
     now = now_or(now)
     name = clean_name(name)
     if uow.answers_in_one_statement:
-        row = await uow.vote(link_id, option_id, user_id, name, now)
+        row = await uow.vote(link_id, option_id, user_id, name, now, tap_id)
         if row is None:
             raise EventNotFound()
         if row.answer is None or row.option_starts_at is None:
@@ -351,13 +355,23 @@ async def vote(
         )
         assert option is not None
         current = await uow.polls.get_vote(option_id, user_id)
-        answer = NEXT_ANSWER[current.answer if current else None]
         if current is None:
+            answer = YES
             await uow.polls.add_vote(
-                PollVote(option_id=option_id, user_id=user_id, name=name, answer=answer, voted_at=now)
+                PollVote(
+                    option_id=option_id,
+                    user_id=user_id,
+                    name=name,
+                    answer=answer,
+                    voted_at=now,
+                    tap_id=tap_id,
+                )
             )
+        elif tap_id is not None and current.tap_id == tap_id:
+            answer = current.answer  # the same tap again
         else:
-            current.answer, current.name, current.voted_at = answer, name, now
+            answer = NEXT_ANSWER[current.answer]
+            current.answer, current.name, current.voted_at, current.tap_id = answer, name, now, tap_id
         await cards.changed(uow, event, now)
         outcome = VoteOutcome(event.link_id, event.title, event.timezone, option.starts_at, answer)
         await uow.commit()

@@ -125,7 +125,12 @@ async def on_vote(update: Update, context: SkedjitContext) -> None:
     data = context.bot_data
     try:
         outcome = await polls.vote(
-            data.uow(), callback.link_id, callback.option, user_id=user.id, name=user.full_name
+            data.uow(),
+            callback.link_id,
+            callback.option,
+            user_id=user.id,
+            name=user.full_name,
+            tap_id=query.id,
         )
     except DomainError as exc:
         await query.answer(poll_texts.describe(exc)[:200], show_alert=True)

@@ -346,6 +346,9 @@ class PollVote(Base):
     name: Mapped[str] = mapped_column(String(128))
     answer: Mapped[str] = mapped_column(String(8))
     voted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The tap (Telegram's callback query id) that set ``answer``: the same tap delivered again (a
+    # webhook retry, polling after a crash) finds it here and moves nothing on a second time.
+    tap_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Notice(Base):

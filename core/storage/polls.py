@@ -45,13 +45,19 @@ opt AS (
     FOR SHARE OF o
 ),
 saved AS (
-    INSERT INTO poll_votes (option_id, user_id, name, answer, voted_at)
-    SELECT opt.id, CAST(:user AS BIGINT), CAST(:name AS VARCHAR), 'yes', clock_timestamp()
+    INSERT INTO poll_votes (option_id, user_id, name, answer, voted_at, tap_id)
+    SELECT opt.id, CAST(:user AS BIGINT), CAST(:name AS VARCHAR), 'yes', clock_timestamp(), CAST(:tap AS VARCHAR)
     FROM opt
     ON CONFLICT (option_id, user_id) DO UPDATE SET
-        answer = CASE poll_votes.answer WHEN 'yes' THEN 'maybe' WHEN 'maybe' THEN 'no' ELSE 'yes' END,
+        answer = CASE
+            WHEN poll_votes.tap_id = excluded.tap_id THEN poll_votes.answer  -- the same tap again
+            WHEN poll_votes.answer = 'yes' THEN 'maybe'
+            WHEN poll_votes.answer = 'maybe' THEN 'no'
+            ELSE 'yes'
+        END,
         name = excluded.name,
-        voted_at = excluded.voted_at
+        voted_at = CASE WHEN poll_votes.tap_id = excluded.tap_id THEN poll_votes.voted_at ELSE excluded.voted_at END,
+        tap_id = excluded.tap_id
     RETURNING answer
 ),
 synced AS (

@@ -94,10 +94,17 @@ class SqlAlchemyUnitOfWork:
         return None if row is None else AnswerRow.from_row(row)
 
     async def vote(
-        self, link_id: str, option_id: int, user_id: int, name: str, now: datetime
+        self, link_id: str, option_id: int, user_id: int, name: str, now: datetime, tap_id: str | None = None
     ) -> VoteRow | None:
         """A poll vote in one statement (``core.storage.polls``); None if the link is unknown."""
-        params = {"link": link_id, "option": option_id, "user": user_id, "name": name, "now": now}
+        params = {
+            "link": link_id,
+            "option": option_id,
+            "user": user_id,
+            "name": name,
+            "now": now,
+            "tap": tap_id,
+        }
         if self._direct is not None:
             row = await self._direct.vote(params)
         else:

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("answer", sa.String(length=8), nullable=False),
         sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("tap_id", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["option_id"],
             ["poll_options.id"],

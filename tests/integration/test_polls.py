@@ -233,3 +233,21 @@ async def test_without_a_deadline_the_earliest_time_closes_it_and_picks_among_th
     assert await polls.close_due_polls(uow_factory(), now=at(days=3)) == 1
     event = await service.get_event(uow_factory(), link)
     assert event.starts_at == at(days=5) and [a.user_id for a in event.rsvps.going] == [2]
+
+
+async def test_the_same_tap_delivered_twice_moves_the_answer_once(uow_factory):
+    poll = (await make(uow_factory)).poll
+    link, first = poll.event.link_id, poll.options[0].id
+
+    async def tap_as(tap_id: str) -> str:
+        out = await polls.vote(uow_factory(), link, first, user_id=1, name="P1", now=NOW, tap_id=tap_id)
+        return out.answer
+
+    assert [await tap_as("q1"), await tap_as("q1"), await tap_as("q2"), await tap_as("q2")] == [
+        "yes",
+        "yes",
+        "maybe",
+        "maybe",
+    ]
+    view = await polls.view_poll(uow_factory(), link)
+    assert [v.user_id for v in view.options[0].maybe] == [1]
