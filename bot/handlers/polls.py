@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from bot.poll_cards import reply_poll_card
 from bot.sending import send_important
 from bot.texts import CANCELLED_FLOW, NO_IDENTITY
 from bot.wire import NO_PREVIEW
+from core import cards as card_records
 from core import chat_settings, dates, flows, polls
 from core.clock import utcnow
 from core.errors import DomainError, FlowExpired, InvalidField, NotAllowed
@@ -92,8 +94,19 @@ async def poll_command(update: Update, context: SkedjitContext) -> None:
 async def _publish(message: Message, context: SkedjitContext, created: polls.CreatedPoll, user: User) -> None:
     """Posts the new poll's card where it was asked for; its code goes to its creator privately."""
     data = context.bot_data
+    link = created.poll.event.link_id
     if created.repeated:
-        return  # the same update again: its card went out the first time
+        # The same update again: post the card only if nobody has, nor is about to (as for events).
+        for _ in range(3):
+            decision = await card_records.claim_publication(data.uow(), link, message.chat_id)
+            if decision.post:
+                await reply_poll_card(message, data, created.poll)
+                await offer_claim(message, data, link, user.id, user.mention_html())
+                return
+            if decision.wait <= 0:
+                return
+            await asyncio.sleep(min(decision.wait, card_records.PUBLISH_LEASE.total_seconds()) + 0.1)
+        return
     await reply_poll_card(message, data, created.poll)
     code_text = poll_texts.code_dm(created.poll.event, created.secret_code)
     if message.chat.type == "private":
@@ -226,8 +239,6 @@ async def send_notices(bot: Bot, data: BotData) -> int:
 
 
 async def _send_notice(bot: Bot, data: BotData, notice: polls.DueNotice) -> None:
-    from core import cards as card_records
-
     event = notice.event
     if notice.kind == polls.EVENT_CARD:
         if event.is_cancelled:

@@ -274,3 +274,15 @@ async def test_a_reader_in_another_zone_sees_each_time_in_their_own_too(
     await harness.send(bob, bob, f"/event {link}")
     text = harness.card_in(bob)["text"]
     assert "Fri 5 Dec, 19:00" in text and "(Fri 5 Dec, 13:00 your time)" in text
+
+
+async def test_a_repeated_poll_update_makes_one_poll_and_one_card(harness: BotHarness, alice, group):
+    from telegram import Update
+
+    await harness.send(alice, alice, "/start")
+    harness.fake.user_sends(alice, group, LINE)
+    [raw] = harness.fake.take_updates()
+    for _ in range(2):  # as a webhook retry, or polling after a crash, would deliver it
+        await harness.app.process_update(Update.de_json(raw, harness.app.bot))
+    assert len([t for t in harness.said(group) if "Board games" in t]) == 1
+    assert sum("Secret code for the poll" in t for t in harness.said(alice)) == 1
