@@ -286,3 +286,9 @@ async def test_a_repeated_poll_update_makes_one_poll_and_one_card(harness: BotHa
         await harness.app.process_update(Update.de_json(raw, harness.app.bot))
     assert len([t for t in harness.said(group) if "Board games" in t]) == 1
     assert sum("Secret code for the poll" in t for t in harness.said(alice)) == 1
+
+
+async def test_help_tells_how_to_ask_a_poll(harness: BotHarness, alice):
+    await harness.send(alice, alice, "/help")
+    text = harness.last(alice)["text"]
+    assert "/poll Board games | Fri 19:00" in text and "/closepoll" in text
