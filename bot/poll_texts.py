@@ -218,3 +218,16 @@ UPDATED_DROPPED = (
 )
 INLINE_DESCRIPTION = "Poll: {count} times to choose from"
 GUIDED_USE_BUTTONS = "Use the buttons under the preview: create the poll, or cancel."
+
+
+def manage_menu(event: EventView) -> str:
+    """What the Manage button of a poll's card opens to, in the private chat."""
+    link = esc(event.link_id)
+    return (
+        f"⚙️ <b>{esc(event.title)}</b> (a poll)\n"
+        f"To decide it now: <code>/closepoll {link}</code> (the best time) or "
+        f"<code>/closepoll {link} 2</code> (its second time).\n"
+        f"To change it: <code>/editpoll {link} title New title</code> or "
+        f"<code>/editpoll {link} options Fri 19:00 | Sat 15:00</code>.\n"
+        "Or delete it, or replace its secret code:"
+    )

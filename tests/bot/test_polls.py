@@ -292,3 +292,15 @@ async def test_help_tells_how_to_ask_a_poll(harness: BotHarness, alice):
     await harness.send(alice, alice, "/help")
     text = harness.last(alice)["text"]
     assert "/poll Board games | Fri 19:00" in text and "/closepoll" in text
+
+
+async def test_the_manage_button_of_a_poll_says_how_to_decide_and_change_it(
+    harness: BotHarness, alice, group
+):
+    link, _card = await make_poll(harness, alice, group)
+    await harness.send(alice, alice, f"/start m_{link}")
+    menu = harness.last(alice)
+    assert f"/closepoll {link} 2" in menu["text"] and f"/editpoll {link} title" in menu["text"]
+    assert harness.button(menu, "Delete")
+    await harness.send(alice, alice, f"/closepoll {link} 2")
+    assert any("Decided: Board games" in t for t in harness.said(alice))
