@@ -222,6 +222,81 @@ async def load_events(
     return steps
 
 
+POLLS = 1_000  # time polls loaded after the events (the "vote" path taps them), each with a card
+POLL_OPTIONS = 3
+POLL_VOTERS = 4  # votes already on each time
+
+
+def poll_event(events: int, j: int) -> int:
+    """The event id of loaded poll ``j`` (1..POLLS), after ``events`` events."""
+    return events + j
+
+
+def poll_option(j: int, k: int) -> int:
+    """The id of time ``k`` (1..POLL_OPTIONS) of loaded poll ``j``."""
+    return (j - 1) * POLL_OPTIONS + k
+
+
+async def load_polls(url: str, events: int, count: int = POLLS) -> None:
+    """Load ``count`` undecided polls after events ``1..events``: three times each, a few votes, a card."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    first, last = events + 1, events + count
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                f"""
+                INSERT INTO events (id, link_id, title, starts_at, timezone, creator_user_id, chat_id,
+                                    code_hash, sequence, created_at, updated_at, reminder_minutes, kind)
+                SELECT i, {_link_sql("x")}, 'Bench poll ' || i, date_trunc('minute', now()) + interval '30 days',
+                       'Europe/Paris', 10000000 + i % 50000, -({GROUP_BASE} + i % {GROUPS}), $3, 1,
+                       now() - interval '1 day', now() - interval '1 day', '', 'poll'
+                FROM generate_series($1::int, $2::int) AS i,
+                     LATERAL (SELECT (i::bigint * {MULTIPLIER} + {OFFSET}) % {KEYSPACE} AS x) AS key
+                """,
+                first,
+                last,
+                CODE_HASH,
+            )
+            await conn.execute(
+                f"""
+                INSERT INTO poll_options (id, event_id, position, starts_at)
+                SELECT (i - $1) * {POLL_OPTIONS} + k, i, k,
+                       date_trunc('minute', now()) + make_interval(days => 29 + k)
+                FROM generate_series($1::int, $2::int) AS i, generate_series(1, {POLL_OPTIONS}) AS k
+                """,
+                first,
+                last,
+            )
+            await conn.execute(
+                f"""
+                INSERT INTO poll_votes (option_id, user_id, name, answer, voted_at)
+                SELECT o.id, 30000000 + o.id::bigint * 8 + v, 'Voter ' || v,
+                       (ARRAY['yes', 'maybe', 'no'])[1 + (o.id + v) % 3], now() - interval '1 hour'
+                FROM poll_options o, generate_series(1, {POLL_VOTERS}) AS v
+                WHERE o.event_id BETWEEN $1 AND $2
+                """,
+                first,
+                last,
+            )
+            await conn.execute(
+                f"""
+                INSERT INTO posted_cards (event_id, chat_id, message_id, inline_message_id, created_at)
+                SELECT i, -({GROUP_BASE} + i % {GROUPS}), {CARD_MESSAGE_BASE} + i, NULL, now()
+                FROM generate_series($1::int, $2::int) AS i
+                """,
+                first,
+                last,
+            )
+            for table in ("events", "poll_options", "posted_cards"):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                )
+        await conn.execute("VACUUM ANALYZE events, poll_options, poll_votes, posted_cards")
+    finally:
+        await conn.close()
+
+
 async def _drop_secondary_indexes(conn: asyncpg.Connection) -> list[str]:
     """Drop every index of the loaded tables but their primary keys; return the statements that remake them."""
     rows = await conn.fetch(

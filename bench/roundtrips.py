@@ -28,7 +28,7 @@ from bench.pgproxy import PgProxy
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import UpdateFactory
 
-PATHS = ("/event", "/event (series)", "/start <link>", "rsvp tap", "/newevent")
+PATHS = ("/event", "/event (series)", "/start <link>", "rsvp tap", "vote", "/newevent")
 EVENTS = "10k"
 TARGET_VIEW_ROUND_TRIPS = 2
 COLUMNS = ("ping", "BEGIN", "SELECT", "INSERT", "UPDATE", "DELETE", "COMMIT", "ROLLBACK", "prepare", "other")
@@ -63,6 +63,7 @@ async def _measure(args: Any) -> dict[str, Any]:
     results: dict[str, Any] = {}
     async with db.bench_database("roundtrips") as url:
         await db.load_events(url, 1, args.events)
+        await db.load_polls(url, args.events)
         proxied = make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
         runner = make_runner("bot", proxied, polling=False, bcrypt_rounds=4, card_edit_interval_seconds=0)
         # Not started: the job queue's reminder poll would add its round trips to the updates'.
@@ -180,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "paths": results,
         "met": {
             path: results[path]["round_trips_per_update"] <= TARGET_VIEW_ROUND_TRIPS
-            for path in ("/event", "/event (series)", "/start <link>")
+            for path in ("/event", "/event (series)", "/start <link>", "vote")
             if path in results
         },
     }

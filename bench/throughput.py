@@ -24,7 +24,7 @@ from bench.diagnoses import Diagnosis, add_argument
 from bench.telegram_stub import BOT_TOKEN
 from bench.updates import UpdateFactory
 
-PATHS = ("/event", "/event (series)", "/start <link>", "rsvp tap", "/newevent")
+PATHS = ("/event", "/event (series)", "/start <link>", "rsvp tap", "vote", "/newevent")
 VIEWS = ("/event", "/event (series)", "/start <link>")
 SIZES = ("10k", "1M")
 TARGET_VIEW_RATIO = 0.5
@@ -58,6 +58,7 @@ async def _measure(args: Any, diagnosis: Diagnosis) -> dict[str, Any]:
         }
         for name, n in sizes.items():
             await db.load_events(urls[name], 1, n)
+            await db.load_polls(urls[name], n)
             clock.say(f"loaded {n:,} events")
         echo = make_runner("echo", None)
         bots = {

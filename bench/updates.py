@@ -105,6 +105,28 @@ class UpdateFactory:
         }
         return json.dumps({"update_id": next(self._update_ids), "callback_query": query})
 
+    def vote(self) -> str:
+        """A tap on one time of a poll's card in its group, by someone new to that poll."""
+        j = self.rng.randint(1, db.POLLS)
+        i = db.poll_event(self.events, j)
+        group = self.group(i)
+        card = {
+            "message_id": db.card_message_id(i),
+            "from": BOT_USER,
+            "chat": group,
+            "date": int(time.time()) - 3600,
+            "text": f"Bench poll {i}",
+        }
+        option = db.poll_option(j, self.rng.randint(1, db.POLL_OPTIONS))
+        query = {
+            "id": str(next(self._update_ids) * 7919),
+            "from": self.fresh_user(),
+            "message": card,
+            "chat_instance": str(abs(group["id"]) * 31 % 10**18),
+            "data": f"pv:{option}:{db.link_id(i)}",
+        }
+        return json.dumps({"update_id": next(self._update_ids), "callback_query": query})
+
     def newevent(self) -> str:
         """``/newevent tomorrow 19:30 | title | place`` in a group, by someone new."""
         n = next(self._message_ids)
@@ -132,6 +154,7 @@ PATHS: dict[str, Callable[[UpdateFactory], str]] = {
     "/event (series)": UpdateFactory.series_view,
     "/start <link>": UpdateFactory.deep_link,
     "rsvp tap": UpdateFactory.rsvp_tap,
+    "vote": UpdateFactory.vote,
     "/newevent": UpdateFactory.newevent,
 }
 
@@ -142,5 +165,6 @@ EFFECTS: dict[str, str] = {
     "/event (series)": "posted_cards",
     "/start <link>": "posted_cards",
     "rsvp tap": "rsvps",
+    "vote": "poll_votes",
     "/newevent": "events",
 }

@@ -14,6 +14,7 @@ from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.context import BotData, SkedjitContext
+from bot.handlers.polls import run_due as run_due_polls
 from bot.limits import SharedRateLimiter
 from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
@@ -46,6 +47,7 @@ HEARTBEAT_SECONDS = 10.0
 
 PRIVATE_COMMANDS = [
     BotCommand("newevent", "Create an event"),
+    BotCommand("poll", "Ask when people can make it"),
     BotCommand("myevents", "Your upcoming events"),
     BotCommand("event", "Show an event by its link"),
     BotCommand("editevent", "Change an event"),
@@ -53,6 +55,8 @@ PRIVATE_COMMANDS = [
     BotCommand("newcode", "Replace an event's secret code"),
     BotCommand("timezone", "Show or set your timezone"),
     BotCommand("reminders", "Show or change an event's reminders"),
+    BotCommand("closepoll", "Decide a poll into an event"),
+    BotCommand("editpoll", "Change a poll's title or times"),
     BotCommand("export", "Who answered, as a spreadsheet"),
     BotCommand("skipdate", "Skip a date of a series"),
     BotCommand("movedate", "Move one date of a series"),
@@ -61,6 +65,8 @@ PRIVATE_COMMANDS = [
 ]
 GROUP_COMMANDS = [
     BotCommand("newevent", "Create an event: when | title | place"),
+    BotCommand("poll", "Time poll: title | time | time …"),
+    BotCommand("closepoll", "Decide a poll (its creator)"),
     BotCommand("event", "Show an event by its link"),
     BotCommand("editevent", "Change an event (its creator)"),
     BotCommand("deleteevent", "Cancel an event (its creator)"),
@@ -115,6 +121,7 @@ async def _remind(context: SkedjitContext) -> None:
     """Sends the reminders that are due, and has the cards of events whose answers closed say so."""
     data = context.bot_data
     await send_due_reminders(context.bot, data)
+    await run_due_polls(context.bot, data)
     # A series moves on to its next date before answers to the date that began are closed. Batch after
     # batch, so a thousand series due at once move in one round, not one batch a poll.
     while await series.roll_over_due(data.uow()):

@@ -20,6 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.cards import render
+from bot.poll_cards import render_decided, render_poll
 from bot.wire import NO_PREVIEW
 from core import cards
 from core.clock import utcnow
@@ -159,13 +160,13 @@ class CardSync:
         outcome = cards.CardOutcome(card.card_id)
         ref = card.ref
         try:
-            await self._send_edit(work, ref.chat_id, ref)
+            await self._send_edit(work, ref.chat_id, ref, shows_poll=card.shows_poll)
             outcome.shown = True
         except ChatMigrated as exc:
             # The group became a supergroup: its messages live on under the new chat id.
             outcome.moved_to = exc.new_chat_id
             try:
-                await self._send_edit(work, exc.new_chat_id, ref)
+                await self._send_edit(work, exc.new_chat_id, ref, shows_poll=card.shows_poll)
                 outcome.shown = True
             except TelegramError as again:
                 self._judge(work, again, outcome)
@@ -190,12 +191,19 @@ class CardSync:
         else:
             log.warning("editing a card of %s failed, will retry: %s", work.event.link_id, exc.message)
 
-    async def _send_edit(self, work: cards.CardWork, chat_id: int | None, ref: cards.CardRef) -> None:
+    async def _send_edit(
+        self, work: cards.CardWork, chat_id: int | None, ref: cards.CardRef, *, shows_poll: bool = False
+    ) -> None:
         assert self._bot is not None
         private = chat_id is not None and chat_id > 0
-        text, markup = render(
-            self._data, work.event, private=private, show_names=private and chat_id in work.managers
-        )
+        if shows_poll:
+            text, markup = render_decided(self._data, work.event)
+        elif work.poll is not None:
+            text, markup = render_poll(self._data, work.poll, private=private)
+        else:
+            text, markup = render(
+                self._data, work.event, private=private, show_names=private and chat_id in work.managers
+            )
         target = (
             {"inline_message_id": ref.inline_message_id}
             if ref.inline_message_id is not None

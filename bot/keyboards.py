@@ -42,6 +42,10 @@ ZONE = "tz"  # the chat's first event, after /timezone: same clock time, or same
 ZONE_CHOICES = {"m": True, "k": False}
 REPEAT = "rp"  # the guided flow's "Repeat?" step
 REPEAT_KINDS = {"n": None, "w": "weekly", "b": "fortnightly", "m": "monthly"}
+POLL_VOTE = "pv"  # a tap on one time of a poll: "pv:<option id>:<link>"
+POLL_WIZARD_CREATE = "pwc"  # the guided /poll's preview: create it
+POLL_WIZARD_CANCEL = "pwx"  # ... or drop it
+_OPTION_ID_MAX_DIGITS = 12
 
 _FIELDS = {field.value: field for field in Field}
 
@@ -54,6 +58,7 @@ class Callback:
     answer: str | None = None
     choice: bool | None = None
     repeat: str | None = None
+    option: int | None = None
 
 
 class BadCallback(ValueError):
@@ -64,7 +69,7 @@ def decode_callback(data: str | None) -> Callback:
     if not data or len(data.encode()) > 64:
         raise BadCallback(data)
     action, *args = data.split(":")
-    if action in (WIZARD_CREATE, WIZARD_CANCEL) and not args:
+    if action in (WIZARD_CREATE, WIZARD_CANCEL, POLL_WIZARD_CREATE, POLL_WIZARD_CANCEL) and not args:
         return Callback(action)
     if (
         action in (EDIT_PICK, DELETE_ASK, DELETE_YES, DELETE_NO, NEW_CODE, GUEST, CLOSED)
@@ -80,6 +85,16 @@ def decode_callback(data: str | None) -> Callback:
         return Callback(action, link_id=args[1], choice=ZONE_CHOICES[args[0]])
     if action == RSVP and len(args) == 2 and args[0] in RSVP_ANSWERS and is_link_id(args[1]):
         return Callback(action, link_id=args[1], answer=RSVP_ANSWERS[args[0]])
+    if (
+        action == POLL_VOTE
+        and len(args) == 2
+        and args[0].isascii()
+        and args[0].isdigit()
+        and len(args[0]) <= _OPTION_ID_MAX_DIGITS
+        and not args[0].startswith("0")
+        and is_link_id(args[1])
+    ):
+        return Callback(action, link_id=args[1], option=int(args[0]))
     if action == EDIT_FIELD and len(args) == 2 and args[0] in _FIELDS and is_link_id(args[1]):
         return Callback(action, link_id=args[1], field=_FIELDS[args[0]])
     raise BadCallback(data)
@@ -194,6 +209,36 @@ def wizard_confirm() -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(texts.WIZARD_CREATE, callback_data=WIZARD_CREATE),
                 InlineKeyboardButton(texts.WIZARD_CANCEL, callback_data=WIZARD_CANCEL),
+            ]
+        ]
+    )
+
+
+@lru_cache(maxsize=4096)
+def poll_keyboard(
+    bot_username: str, link_id: str, options: tuple[tuple[int, str], ...], *, voting: bool = True
+) -> InlineKeyboardMarkup:
+    """One button per time of a poll (``options``: id and label), then management in the private chat."""
+    manage = InlineKeyboardButton(
+        texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
+    )
+    rows = (
+        [
+            [InlineKeyboardButton(label, callback_data=_data(POLL_VOTE, str(option_id), link_id))]
+            for option_id, label in options
+        ]
+        if voting
+        else []
+    )
+    return CardMarkup([*rows, [manage]])
+
+
+def poll_wizard_confirm() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts.WIZARD_CREATE, callback_data=POLL_WIZARD_CREATE),
+                InlineKeyboardButton(texts.WIZARD_CANCEL, callback_data=POLL_WIZARD_CANCEL),
             ]
         ]
     )

@@ -604,6 +604,7 @@ _ERRORS = {
 # Invalid fields: "<Field>: <sentence>", the sentence by reason, or by (field, reason) where it differs.
 _REASONS = {
     "nul_character": "it contains a NUL character; please retype it.",
+    "poll_field": "a poll has no such part until it is decided; change its times with /editpoll.",
     "line_break": "line breaks aren't allowed here; please retype it.",
     "control_character": "it contains a control character ({codepoint}); please retype it.",
     "empty": "it can't be empty.",

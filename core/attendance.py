@@ -85,6 +85,8 @@ async def respond(
 
 
 def _ensure_open(event: Event, now: datetime) -> None:
+    if event.kind != "event":
+        raise EventNotFound()  # a poll takes votes, not answers
     access.ensure_not_cancelled(event)
     if event.starts_at <= now:
         raise EventStarted()

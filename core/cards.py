@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from core import access
 from core.clock import now_or, utcnow
@@ -20,6 +21,9 @@ from core.events import EventView
 from core.storage.models import Event
 from core.storage.uow import SqlAlchemyUnitOfWork
 from core.storage.views import CardRecord, event_view
+
+if TYPE_CHECKING:
+    from core.polls import PollView
 
 # How long the creating process alone may post an event's first card. Long enough to post and record
 # it; short enough that a redelivery after a crash still answers within seconds.
@@ -55,6 +59,7 @@ class StaleCard:
     card_id: int
     ref: CardRef
     failures: int
+    shows_poll: bool = False  # a poll's card from before it was decided: it shows the decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ class CardWork:
     # People who may manage the event (its creator, and unlocks): the only ones whose private copies
     # show names when the event hides its list.
     managers: frozenset[int] = frozenset()
+    poll: PollView | None = None  # the event is a poll not decided yet: its cards show the poll
 
 
 @dataclass(slots=True)
@@ -125,17 +131,23 @@ async def claim_stale(
         stale = await uow.cards.stale_of({event.id: event.card_version for event in events.values()})
         hidden = {event.id for event in events.values() if event.hide_names}
         holders = await uow.unlocks.holders(hidden, now)
+        views = {event_id: event_view(event, answers.get(event_id, ())) for event_id, event in events.items()}
+        polls = await _polls(uow, {i: v for i, v in views.items() if v.is_poll and i in stale})
         work = [
             CardWork(
                 event_id,
-                event_view(events[event_id], answers.get(event_id, ())),
+                views[event_id],
                 tuple(
                     StaleCard(
-                        card.id, CardRef(card.chat_id, card.message_id, card.inline_message_id), card.failures
+                        card.id,
+                        CardRef(card.chat_id, card.message_id, card.inline_message_id),
+                        card.failures,
+                        card.shows_poll,
                     )
                     for card in stale[event_id]
                 ),
                 _managers(events[event_id].creator_user_id, event_id, holders),
+                polls.get(event_id),
             )
             for event_id in event_ids
             if event_id in stale
@@ -145,6 +157,14 @@ async def claim_stale(
             await uow.card_syncs.drop(idle)
             await uow.commit()
     return Claimed(work)
+
+
+async def _polls(uow: SqlAlchemyUnitOfWork, views: dict[int, EventView]) -> dict[int, PollView]:
+    if not views:
+        return {}
+    from core.polls import polls_of  # core.polls builds on this module
+
+    return await polls_of(uow, views)
 
 
 def _managers(creator: int | None, event_id: int, holders: set[tuple[int, int]]) -> frozenset[int]:

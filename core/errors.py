@@ -130,6 +130,28 @@ class FlowExpired(DomainError):
     code = "flow_expired"
 
 
+class PollDecided(DomainError):
+    """The poll was decided (it is an event now), or the link is an event's, not a poll's."""
+
+    code = "poll_decided"
+
+
+class PollClosed(DomainError):
+    """The poll's deadline passed: it is being decided."""
+
+    code = "poll_closed"
+
+
+class PollOptionGone(DomainError):
+    """The time tapped is no longer one of the poll's options (the poll was edited)."""
+
+    code = "poll_option_gone"
+
+
+class NotAPoll(DomainError):
+    code = "not_a_poll"
+
+
 class DatabaseUnavailable(DomainError):
     code = "database_unavailable"
 

@@ -272,11 +272,17 @@ class EventView:
     occurrence_start: datetime | None = None  # the rule's start of the date shown (moved: differs)
     skipped_dates: tuple[datetime, ...] = ()
     moved_dates: Moves = ()  # dates to come moved away from the rule: (rule's start, new start)
+    kind: str = "event"  # "poll": a time poll not decided yet (core/polls.py)
+    poll_closes_at: datetime | None = None  # a poll's deadline (None: its earliest option)
     rsvps: RsvpSummary = RsvpSummary()
 
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    @property
+    def is_poll(self) -> bool:
+        return self.kind == "poll"
 
     @property
     def is_series(self) -> bool:

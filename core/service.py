@@ -41,6 +41,8 @@ from core.storage.uow import SqlAlchemyUnitOfWork
 from core.storage.views import ViewRead, event_view
 
 LINK_ATTEMPTS = 5
+# Fields a poll does not have until it is decided: its times are its options.
+POLL_FIXED_FIELDS = frozenset({Field.WHEN, Field.END, Field.CLOSES, Field.REPEAT, Field.REMINDERS})
 MY_EVENTS_LIMIT = 20
 
 
@@ -243,6 +245,8 @@ async def edit_event(
     change = _clean(field, value)
     async with uow:
         event = await access.manageable_event(uow, link_id, requester, now)
+        if event.kind == "poll" and field in POLL_FIXED_FIELDS:
+            raise InvalidField(field.value, "poll_field")  # a poll's times change with /editpoll
         _apply(event, field, value, change, now)
         event.updated_at = now
         try:

@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards
-from bot.handlers import basics, create, errors, flows, guards, inline, manage, rsvp, settings
+from bot.handlers import basics, create, errors, flows, guards, inline, manage, polls, rsvp, settings
 
 # Only new messages: edited ones would otherwise run a command a second time.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -37,6 +37,9 @@ COMMANDS = {
     "skipdate": manage.skipdate,
     "movedate": manage.movedate,
     "settings": settings.settings,
+    "poll": polls.poll_command,
+    "closepoll": polls.closepoll,
+    "editpoll": polls.editpoll,
 }
 
 
@@ -53,6 +56,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(create.on_wizard_button, pattern=WIZARD_BUTTONS))
     application.add_handler(CallbackQueryHandler(create.on_repeat_button, pattern=f"^{keyboards.REPEAT}:"))
     application.add_handler(CallbackQueryHandler(rsvp.on_rsvp, pattern=RSVP_BUTTONS))
+    application.add_handler(CallbackQueryHandler(polls.on_vote, pattern=f"^{keyboards.POLL_VOTE}:"))
+    application.add_handler(
+        CallbackQueryHandler(
+            polls.on_flow_button, pattern=f"^({keyboards.POLL_WIZARD_CREATE}|{keyboards.POLL_WIZARD_CANCEL})$"
+        )
+    )
     application.add_handler(CallbackQueryHandler(rsvp.on_guest, pattern=f"^{keyboards.GUEST}:"))
     application.add_handler(CallbackQueryHandler(rsvp.on_closed, pattern=f"^{keyboards.CLOSED}:"))
     application.add_handler(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import cards, keyboards, texts
+from bot import cards, keyboards, poll_texts, texts
 from bot.context import SkedjitContext
-from bot.handlers import calendar, create, manage
+from bot.handlers import calendar, create, manage, polls
 from bot.handlers.common import extract_link, is_private, reply
 from bot.handlers.steps import Then
 from core import claims, service
@@ -15,10 +15,12 @@ from core import claims, service
 async def help_command(update: Update, context: SkedjitContext) -> None:
     """Explains how to create, share, edit and delete events."""
     if is_private(update):
-        await reply(update, texts.HELP)
+        await reply(update, texts.HELP + poll_texts.HELP_LINE)
     else:
         await reply(
-            update, texts.HELP + texts.HELP_GROUP_EXTRA, keyboards.add_to_group(context.bot_data.bot_username)
+            update,
+            texts.HELP + poll_texts.HELP_LINE + texts.HELP_GROUP_EXTRA,
+            keyboards.add_to_group(context.bot_data.bot_username),
         )
 
 
@@ -47,6 +49,10 @@ async def show_event(update: Update, context: SkedjitContext, link: str) -> None
     # In a private chat the viewer's own zone comes with the event, in the same read.
     viewer = update.effective_user.id if is_private(update) and update.effective_user else None
     event, viewer_zone, unlocked = await service.view_event(data.uow(), link, viewer_chat_id=viewer)
+    if event.is_poll:
+        own_zone = (viewer_zone or data.settings.default_timezone) if viewer is not None else None
+        await polls.show_poll(update, context, link, viewer_timezone=own_zone)
+        return
     if viewer is not None and viewer_zone is None:
         viewer_zone = data.settings.default_timezone
     # A hidden list shows in a private chat to whoever may manage the event; to anyone else, counts.

@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot import texts
 from bot.context import SkedjitContext
-from bot.handlers import create, manage
+from bot.handlers import create, manage, polls
 from bot.handlers.common import reply
 from bot.handlers.steps import Step
 from core import flows
@@ -27,6 +27,10 @@ STEPS: dict[str, StepHandler] = {
     Step.NEW_DETAILS: create.on_details,
     Step.CODE: manage.on_code,
     Step.EDIT_VALUE: manage.on_edit_value,
+    Step.POLL_TITLE: polls.on_flow_title,
+    Step.POLL_OPTIONS: polls.on_flow_option,
+    Step.POLL_DEADLINE: polls.on_flow_deadline,
+    Step.POLL_CONFIRM: polls.on_flow_confirm_text,
 }
 
 

@@ -92,8 +92,8 @@ class ForeignButtonHandler(BaseHandler[Update, SkedjitContext, None]):
         if not isinstance(message, Message):
             return False
         data = update.callback_query.data
-        if data is not None and data.startswith(keyboards.RSVP + ":"):
-            return False
+        if data is not None and data.startswith((keyboards.RSVP + ":", keyboards.POLL_VOTE + ":")):
+            return False  # a vote, like an answer, acts on the poll it names and edits no message
         markup = message.reply_markup
         rows = markup.inline_keyboard if markup is not None else ()
         return not any(button.callback_data == data for row in rows for button in row)

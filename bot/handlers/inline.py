@@ -6,14 +6,15 @@ import logging
 
 from telegram import InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent, Update
 
-from bot import cards, texts
+from bot import cards, poll_texts, texts
 from bot.context import SkedjitContext
 from bot.handlers.common import extract_link
 from bot.keyboards import NEW_PAYLOAD
+from bot.poll_cards import render_poll
 from bot.timefmt import format_when
 from bot.wire import NO_PREVIEW
 from core import cards as card_records
-from core import service
+from core import polls, service
 from core.errors import EventNotFound
 from core.events import EventView
 
@@ -26,6 +27,21 @@ def _result(context: SkedjitContext, event: EventView) -> InlineQueryResultArtic
         id=event.link_id,
         title=event.title,
         description=format_when(event.starts_at, event.timezone),
+        input_message_content=InputTextMessageContent(
+            text, parse_mode="HTML", link_preview_options=NO_PREVIEW
+        ),
+        reply_markup=markup,
+    )
+
+
+async def _poll_result(context: SkedjitContext, event: EventView) -> InlineQueryResultArticle:
+    """A poll shared inline: its card with the voting buttons."""
+    poll = await polls.view_poll(context.bot_data.uow(), event.link_id)
+    text, markup = render_poll(context.bot_data, poll)
+    return InlineQueryResultArticle(
+        id=event.link_id,
+        title=event.title,
+        description=poll_texts.INLINE_DESCRIPTION.format(count=len(poll.options)),
         input_message_content=InputTextMessageContent(
             text, parse_mode="HTML", link_preview_options=NO_PREVIEW
         ),
@@ -51,7 +67,10 @@ async def on_inline_query(update: Update, context: SkedjitContext) -> None:
         events = await service.list_user_events(data.uow(), query.from_user.id, limit=20)
     # Personal results (the user's own events) must not be cached for everyone typing the same text.
     await query.answer(
-        [_result(context, event) for event in events],
+        [
+            await _poll_result(context, event) if event.is_poll else _result(context, event)
+            for event in events
+        ],
         cache_time=5,
         is_personal=True,
         button=None

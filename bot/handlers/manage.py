@@ -8,7 +8,7 @@ import re
 from telegram import InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot import cards, keyboards, texts
+from bot import cards, keyboards, poll_texts, texts
 from bot.context import SkedjitContext
 from bot.handlers import rsvp
 from bot.handlers.common import command_args, extract_link, is_private, reply, requester
@@ -73,6 +73,8 @@ async def continue_with(update: Update, context: SkedjitContext, event: EventVie
             await _send_new_code(update, context, event.link_id)
         else:
             await _ask_code(update, context, event, then)
+    elif event.is_poll:
+        await reply(update, poll_texts.manage_menu(event), keyboards.manage_menu(event.link_id))
     else:
         await reply(update, texts.MANAGE_MENU.format(title=title), keyboards.manage_menu(event.link_id))
 

@@ -13,6 +13,10 @@ class Step(StrEnum):
     NEW_CONFIRM = "new_confirm"  # answered with a button
     CODE = "unlock"  # a secret code; then what the flow's "then" says
     EDIT_VALUE = "edit_value"
+    POLL_TITLE = "poll_title"
+    POLL_OPTIONS = "poll_options"
+    POLL_DEADLINE = "poll_deadline"
+    POLL_CONFIRM = "poll_confirm"  # answered with a button
 
 
 class Then(StrEnum):

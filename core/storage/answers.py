@@ -29,7 +29,7 @@ ANSWER = text(
     """
 WITH snap AS (
     SELECT id, capacity, card_version, cancelled_at, starts_at, answers_close_at, link_id, title, timezone
-    FROM events WHERE link_id = CAST(:link AS VARCHAR)
+    FROM events WHERE link_id = CAST(:link AS VARCHAR) AND kind = 'event'
 ),
 ev AS (
     UPDATE events e SET card_version = e.card_version + 1

@@ -24,6 +24,7 @@ from core.clock import utcnow
 from core.errors import DatabaseUnavailable
 from core.storage.answers import ANSWER_ASYNCPG
 from core.storage.batching import Batcher
+from core.storage.polls import VOTE_ASYNCPG
 from core.storage.views import (
     READ_VIEWS_ASYNCPG,
     RECORD_CARDS_ASYNCPG,
@@ -119,6 +120,11 @@ class DirectViews:
     async def answer(self, values: dict[str, Any]) -> asyncpg.Record | None:
         """An answer tap's one statement (core/storage/answers.py); not batched, one round trip."""
         rows = await self._run(ANSWER_ASYNCPG, **values)
+        return rows[0] if rows else None
+
+    async def vote(self, values: dict[str, Any]) -> asyncpg.Record | None:
+        """A poll vote's one statement (core/storage/polls.py): one round trip."""
+        rows = await self._run(VOTE_ASYNCPG, **values)
         return rows[0] if rows else None
 
     async def _run(self, statement: CompiledForAsyncpg, **values: Any) -> list[asyncpg.Record]:

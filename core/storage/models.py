@@ -107,6 +107,10 @@ class Event(Base):
     occurrence_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
     skipped_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
     moved_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # "poll": a time poll (core/polls.py), its options in poll_options, until it is decided and becomes
+    # an "event" at the chosen option's time. ``poll_closes_at``: its deadline (None: its earliest option).
+    kind: Mapped[str] = mapped_column(String(8), default="event", server_default="event")
+    poll_closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     cards: Mapped[list[PostedCard]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
@@ -114,6 +118,7 @@ class Event(Base):
         Index("ix_events_answers_open", "answers_closed", "starts_at"),
         Index("ix_events_answers_deadline", "answers_closed", "answers_close_at"),
         Index("ix_events_series_due", "recurrence", "starts_at"),
+        Index("ix_events_poll_due", "kind", "poll_closes_at"),
     )
     __mapper_args__ = {"version_id_col": sequence}
 
@@ -132,6 +137,8 @@ class PostedCard(Base):
     # The event's card_version this message shows, and how many edits of it failed in a row.
     shown_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A poll's card, posted before the poll was decided: it goes on showing the decision, not the event.
+    shows_poll: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     event: Mapped[Event] = relationship(back_populates="cards")
 
@@ -311,3 +318,53 @@ class BotProcess(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PollOption(Base):
+    """One time a poll offers. Kept after the poll is decided, as its history."""
+
+    __tablename__ = "poll_options"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set on the option the poll was decided for.
+    chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class PollVote(Base):
+    """One person's answer to one option of a poll: "yes", "maybe" (if need be) or "no"."""
+
+    __tablename__ = "poll_votes"
+
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("poll_options.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(128))
+    answer: Mapped[str] = mapped_column(String(8))
+    voted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The tap (Telegram's callback query id) that set ``answer``: the same tap delivered again (a
+    # webhook retry, polling after a crash) finds it here and moves nothing on a second time.
+    tap_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Notice(Base):
+    """A message owed after a poll was decided: a private message to a voter ("dm") or the event's card
+    in a chat where the poll was posted ("card"). Claimed with a lease; marked sent before it goes, so a
+    crash loses at most one and never repeats it."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # pending → sending (leased until lease_until) → sent
+    state: Mapped[str] = mapped_column(String(8), default="pending")
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_notices_state", "state", "lease_until"),)

@@ -13,6 +13,7 @@ from core.errors import DatabaseUnavailable
 from core.storage.answers import ANSWER, AnswerRow
 from core.storage.direct import DirectViews
 from core.storage.engine import SessionFactory
+from core.storage.polls import VOTE, PollRepository, VoteRow
 from core.storage.repository import (
     AttemptRepository,
     BudgetRepository,
@@ -42,6 +43,7 @@ class SqlAlchemyUnitOfWork:
     flows: FlowRepository
     rsvps: RsvpRepository
     reminders: ReminderRepository
+    polls: PollRepository
 
     def __init__(
         self,
@@ -91,6 +93,26 @@ class SqlAlchemyUnitOfWork:
                 await self.commit()
         return None if row is None else AnswerRow.from_row(row)
 
+    async def vote(
+        self, link_id: str, option_id: int, user_id: int, name: str, now: datetime, tap_id: str | None = None
+    ) -> VoteRow | None:
+        """A poll vote in one statement (``core.storage.polls``); None if the link is unknown."""
+        params = {
+            "link": link_id,
+            "option": option_id,
+            "user": user_id,
+            "name": name,
+            "now": now,
+            "tap": tap_id,
+        }
+        if self._direct is not None:
+            row = await self._direct.vote(params)
+        else:
+            async with self.single_statement():
+                row = (await self.session.execute(VOTE, params)).mappings().first()
+                await self.commit()
+        return None if row is None else VoteRow.from_row(row)
+
     def _dialect(self) -> str:
         bind = self._session_factory.kw.get("bind")
         return bind.dialect.name if bind is not None else ""
@@ -122,6 +144,7 @@ class SqlAlchemyUnitOfWork:
         self.flows = FlowRepository(self.session)
         self.rsvps = RsvpRepository(self.session)
         self.reminders = ReminderRepository(self.session)
+        self.polls = PollRepository(self.session)
         return self
 
     async def __aexit__(

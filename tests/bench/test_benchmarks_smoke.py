@@ -120,18 +120,18 @@ def _positive(value: Any) -> bool:
 def test_roundtrips_counts_every_path_on_the_wire(runs: dict[str, Future[Run]]) -> None:
     figures = runs["roundtrips"].result().check()
     paths = figures["paths"]
-    assert set(paths) == {"/event", "/event (series)", "/start <link>", "rsvp tap", "/newevent"}
+    assert set(paths) == {"/event", "/event (series)", "/start <link>", "rsvp tap", "vote", "/newevent"}
     for path, counted in paths.items():
         assert _positive(counted["round_trips_per_update"]), path
         assert counted["example_trace"], path
-    assert set(figures["met"]) == {"/event", "/event (series)", "/start <link>"}
+    assert set(figures["met"]) == {"/event", "/event (series)", "/start <link>", "vote"}
 
 
 def test_throughput_compares_every_path_with_the_echo_bot(runs: dict[str, Future[Run]]) -> None:
     figures = runs["throughput"].result().check()
     assert figures["bot"] == "as shipped"
     summary = figures["summary"]
-    assert set(summary) == {"/event", "/event (series)", "/start <link>", "rsvp tap", "/newevent"}
+    assert set(summary) == {"/event", "/event (series)", "/start <link>", "rsvp tap", "vote", "/newevent"}
     for path, entry in summary.items():
         assert _positive(entry["echo_updates_per_s"]), path
         for figure in ("updates_per_s", "cpu_us_per_update", "ratio_to_echo"):
