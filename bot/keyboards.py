@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import texts
+from bot import i18n, texts
 from bot.wire import CardMarkup
 from core.codes import is_link_id
 from core.events import GOING, MAYBE, NO, Field
@@ -42,6 +42,7 @@ ZONE = "tz"  # the chat's first event, after /timezone: same clock time, or same
 ZONE_CHOICES = {"m": True, "k": False}
 REPEAT = "rp"  # the guided flow's "Repeat?" step
 REPEAT_KINDS = {"n": None, "w": "weekly", "b": "fortnightly", "m": "monthly"}
+LANGUAGE = "lg"  # /language: the chat's language, by its code
 
 _FIELDS = {field.value: field for field in Field}
 
@@ -54,6 +55,7 @@ class Callback:
     answer: str | None = None
     choice: bool | None = None
     repeat: str | None = None
+    language: str | None = None
 
 
 class BadCallback(ValueError):
@@ -74,6 +76,8 @@ def decode_callback(data: str | None) -> Callback:
         return Callback(action, link_id=args[0])
     if action == REPEAT and len(args) == 1 and args[0] in REPEAT_KINDS:
         return Callback(action, repeat=REPEAT_KINDS[args[0]])
+    if action == LANGUAGE and len(args) == 1 and args[0] in i18n.LANGUAGES:
+        return Callback(action, language=args[0])
     if action == SETTINGS and len(args) == 1 and args[0] in SETTINGS_CHOICES:
         return Callback(action, choice=SETTINGS_CHOICES[args[0]])
     if action == ZONE and len(args) == 2 and args[0] in ZONE_CHOICES and is_link_id(args[1]):
@@ -89,13 +93,19 @@ def _data(*parts: str) -> str:
     return ":".join(parts)
 
 
-# Keyboards are immutable in python-telegram-bot, and building one costs more than the rest of a card.
-@lru_cache(maxsize=4096)
 def card_keyboard(
     bot_username: str, link_id: str, *, cancelled: bool = False, closed: bool = False, guests: bool = False
 ) -> InlineKeyboardMarkup:
     """Answer buttons (or a note that answers are closed), then links into the private chat: the
-    calendar file and management."""
+    calendar file and management; labels in the current language."""
+    return _card_keyboard(bot_username, link_id, cancelled, closed, guests, i18n.current())
+
+
+# Keyboards are immutable in python-telegram-bot, and building one costs more than the rest of a card.
+@lru_cache(maxsize=4096)
+def _card_keyboard(
+    bot_username: str, link_id: str, cancelled: bool, closed: bool, guests: bool, language: str
+) -> InlineKeyboardMarkup:
     calendar = InlineKeyboardButton(
         texts.CALENDAR_BUTTON, url=texts.deep_link(bot_username, CALENDAR_PREFIX + link_id)
     )
@@ -133,6 +143,15 @@ def settings_menu(admins_only: bool) -> InlineKeyboardMarkup:
     )
 
 
+def language_menu(current: str) -> InlineKeyboardMarkup:
+    """One button per language, each in its own name; the chat's own marked."""
+    buttons = [
+        InlineKeyboardButton(("● " if code == current else "") + name, callback_data=_data(LANGUAGE, code))
+        for code, name in i18n.LANGUAGES.items()
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
 def repeat_choice() -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(label, callback_data=_data(REPEAT, key))
@@ -150,9 +169,8 @@ def zone_choice(link_id: str, same_clock: str, same_instant: str) -> InlineKeybo
     )
 
 
-def open_private(
-    bot_username: str, payload: str, label: str = texts.OPEN_PRIVATE_BUTTON
-) -> InlineKeyboardMarkup:
+def open_private(bot_username: str, payload: str, label: str | None = None) -> InlineKeyboardMarkup:
+    label = label or texts.OPEN_PRIVATE_BUTTON
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=texts.deep_link(bot_username, payload))]])
 
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
+from babel.lists import format_list
+
+from bot import i18n
+from bot.i18n import _, ngettext
 from core.clock import as_utc, now_or
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -60,7 +66,7 @@ def describe_delta(instant: datetime, now: datetime | None = None) -> str:
     seconds = (as_utc(instant) - as_utc(now_or(now))).total_seconds()
     minutes = int(abs(seconds) / 60 + 0.5)
     if minutes == 0:
-        return "now"
+        return _("now")
     hours = int(minutes / 60 + 0.5)
     days = int(minutes / 1440 + 0.5)
     if minutes < 60:
@@ -69,7 +75,7 @@ def describe_delta(instant: datetime, now: datetime | None = None) -> str:
         span = plural(hours, "hour")
     else:
         span = plural(days, "day")
-    return f"in {span}" if seconds > 0 else f"started {span} ago"
+    return (_("in {span}") if seconds > 0 else _("started {span} ago")).format(span=span)
 
 
 def describe_seconds(seconds: int) -> str:
@@ -82,16 +88,42 @@ def describe_seconds(seconds: int) -> str:
 def describe_offsets(minutes: tuple[int, ...]) -> str:
     """ "1 day and 1 hour before the start", or "off"."""
     if not minutes:
-        return "off"
+        return _("off")
     parts = []
     for total in minutes:
         days, rest = divmod(total, 1440)
         hours, mins = divmod(rest, 60)
         units = [(days, "day"), (hours, "hour"), (mins, "minute")]
         parts.append(" ".join(plural(n, unit) for n, unit in units if n))
-    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"{joined} before the start"
+    return _("{offsets} before the start").format(offsets=list_text(parts))
 
 
 def plural(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
+    """ "1 day", "3 hours": a count of seconds, minutes, hours or days, in the current language."""
+    if unit == "second":
+        text = ngettext("{count} second", "{count} seconds", count)
+    elif unit == "minute":
+        text = ngettext("{count} minute", "{count} minutes", count)
+    elif unit == "hour":
+        text = ngettext("{count} hour", "{count} hours", count)
+    else:
+        text = ngettext("{count} day", "{count} days", count)
+    return text.format(count=count)
+
+
+def list_text(items: list[str]) -> str:
+    """ "a, b and c" as the language writes a list (CLDR, through Babel)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return format_list(items, locale=i18n.babel_locale())
+
+
+def weekday_name(day: int) -> str:
+    """ "Tuesday" (0 is Monday), in the current language (CLDR)."""
+    return _weekday_names(i18n.babel_locale())[day]
+
+
+@lru_cache(maxsize=32)
+def _weekday_names(locale: str) -> tuple[str, ...]:
+    names = get_day_names("wide", context="stand-alone", locale=locale)
+    return tuple(str(names[day]) for day in range(7))

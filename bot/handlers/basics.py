@@ -15,10 +15,12 @@ from core import claims, service
 async def help_command(update: Update, context: SkedjitContext) -> None:
     """Explains how to create, share, edit and delete events."""
     if is_private(update):
-        await reply(update, texts.HELP)
+        await reply(update, texts.help_text())
     else:
         await reply(
-            update, texts.HELP + texts.HELP_GROUP_EXTRA, keyboards.add_to_group(context.bot_data.bot_username)
+            update,
+            texts.help_text() + texts.HELP_GROUP_EXTRA,
+            keyboards.add_to_group(context.bot_data.bot_username),
         )
 
 

@@ -1,10 +1,11 @@
-"""/timezone and /settings: how a chat works (a group's admins decide; a person decides their own)."""
+"""/timezone, /language and /settings: how a chat works (a group's admins decide; a person decides their
+own)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot import keyboards, texts
+from bot import i18n, keyboards, texts
 from bot.context import SkedjitContext
 from bot.handlers.common import command_args, is_group_admin, is_private, reply
 from bot.timefmt import format_when
@@ -63,6 +64,38 @@ async def on_zone_choice(update: Update, context: SkedjitContext) -> None:
         parse_mode="HTML",
     )
     data.card_sync.kick()
+
+
+async def language(update: Update, context: SkedjitContext) -> None:
+    """Shows the chat's language, with a button for each language the bot speaks."""
+    current = i18n.current()
+    await reply(
+        update,
+        texts.LANGUAGE_SHOW.format(language=texts.esc(i18n.LANGUAGES[current])),
+        keyboards.language_menu(current),
+    )
+
+
+async def on_language_button(update: Update, context: SkedjitContext) -> None:
+    """Sets the chat's language: a group's admins only; in a private chat, the person's own."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    callback = keyboards.decode_callback(query.data)
+    assert callback.language is not None
+    if not is_private(update) and not await is_group_admin(update, context):
+        await query.answer(texts.LANGUAGE_ADMINS_ONLY, show_alert=True)
+        return
+    data = context.bot_data
+    chat_id = query.message.chat.id
+    await chat_settings.set_chat_language(data.uow(), chat_id, callback.language)
+    data.languages.chosen(chat_id, callback.language)
+    i18n.set_language(callback.language)
+    await query.answer()
+    await query.edit_message_text(
+        texts.LANGUAGE_SET.format(language=texts.esc(i18n.LANGUAGES[callback.language])),
+        parse_mode="HTML",
+        reply_markup=keyboards.language_menu(callback.language),
+    )
 
 
 async def settings(update: Update, context: SkedjitContext) -> None:

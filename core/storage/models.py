@@ -180,6 +180,10 @@ class ChatSettings(Base):
     creators: Mapped[str] = mapped_column(String(8), default="anyone", server_default="anyone")
     # The first event made here before anyone chose a timezone: its card said which zone it used.
     first_event_link: Mapped[str | None] = mapped_column(String(16))
+    # The language chosen with /language (a group's admins; a person for their private chat).
+    language: Mapped[str | None] = mapped_column(String(16))
+    # A private chat: its person's Telegram language as last seen, for messages sent to them unasked.
+    seen_language: Mapped[str | None] = mapped_column(String(16))
 
 
 class CodeAttempt(Base):

@@ -417,6 +417,31 @@ class SettingsRepository:
         )
         await self.session.execute(statement)
 
+    async def languages_of(self, chat_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        """(chosen, seen) language of each chat that has settings, in one statement."""
+        if not chat_ids:
+            return {}
+        query = select(ChatSettings.chat_id, ChatSettings.language, ChatSettings.seen_language).where(
+            ChatSettings.chat_id.in_(list(chat_ids))
+        )
+        return {row.chat_id: (row.language, row.seen_language) for row in await self.session.execute(query)}
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        statement = (
+            _insert(self.session)(ChatSettings)
+            .values(chat_id=chat_id, language=language)
+            .on_conflict_do_update(index_elements=["chat_id"], set_={"language": language})
+        )
+        await self.session.execute(statement)
+
+    async def set_seen_language(self, chat_id: int, language: str) -> None:
+        statement = (
+            _insert(self.session)(ChatSettings)
+            .values(chat_id=chat_id, seen_language=language)
+            .on_conflict_do_update(index_elements=["chat_id"], set_={"seen_language": language})
+        )
+        await self.session.execute(statement)
+
     async def claim_first_event(self, chat_id: int, link_id: str) -> bool:
         """Record ``link_id`` as the chat's first event made before it chose a timezone, if it is;
         False when the chat chose one, or already had its first event."""
