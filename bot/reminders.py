@@ -25,8 +25,8 @@ def reminder_text(data: BotData, due: DueReminder, now: datetime) -> str:
     place = f"\n📍 {texts.esc(event.location)}" if event.location else ""
     return texts.REMINDER.format(
         title=texts.esc(event.title),
-        delta=texts.esc(describe_delta(event.starts_at, now)),
-        when=texts.esc(format_when(event.starts_at, event.timezone)),
+        delta=texts.time_tag(event.starts_at, "r", describe_delta(event.starts_at, now)),
+        when=texts.time_tag(event.starts_at, "wDt", format_when(event.starts_at, event.timezone)),
         place=place,
         link=texts.deep_link(data.bot_username, event.link_id),
     )

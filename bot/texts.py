@@ -24,16 +24,17 @@ from bot.timefmt import (
     date_text,
     describe_delta,
     describe_seconds,
+    ends_same_day,
     format_day,
-    format_end,
     format_short,
+    format_time,
     format_when,
     list_text,
     wall_text,
     weekday_name,
 )
 from core import calendar, errors, recurrence
-from core.clock import utcnow
+from core.clock import as_utc, now_or, utcnow
 from core.events import EventView, Field
 from core.service import AnswerList
 
@@ -57,6 +58,11 @@ def esc(text: str) -> str:
 def plain(html: str) -> str:
     """The text of an HTML message without its tags and entities, for places that show plain text."""
     return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def time_tag(instant: datetime, fmt: str, fallback: str) -> str:
+    """A Telegram date_time entity: ``fmt`` is "r" (relative) or weekday/date/time letters ("wDt")."""
+    return f'<tg-time unix="{int(as_utc(instant).timestamp())}" format="{fmt}">{esc(fallback)}</tg-time>'
 
 
 def deep_link(bot_username: str, payload: str) -> str:
@@ -134,11 +140,19 @@ def card(
         head = _("❌ <b>Cancelled:</b> <s>{title}</s>").format(title=esc(event.title)) + "\n"
     else:
         head = f"📅 <b>{esc(event.title)}</b>\n"
-    when = f"🕒 {esc(format_when(event.starts_at, event.timezone))}"
+    # Each time is a date_time entity: the reader's app shows it in their own zone and language; the
+    # text inside, the time in the event's zone, is for apps that do not know the entity yet.
+    start = event.starts_at
+    when = "🕒 " + time_tag(start, "wDt", format_when(start, event.timezone))
     if event.ends_at is not None:
-        when += f" {esc(format_end(event.starts_at, event.ends_at, event.timezone))}"
+        if ends_same_day(start, event.ends_at, event.timezone):
+            when += " –" + time_tag(event.ends_at, "t", format_time(event.ends_at, event.timezone))
+        else:
+            when += " → " + time_tag(event.ends_at, "wDt", format_short(event.ends_at, event.timezone))
     if not event.is_cancelled:
-        when += f" · {esc(describe_delta(event.starts_at, now))}"
+        delta = describe_delta(start, now)
+        # Ahead, the entity keeps "in 3 hours" true however late the card is read.
+        when += " · " + (time_tag(start, "r", delta) if as_utc(start) > as_utc(now_or(now)) else esc(delta))
     lines = [head + when]
     if viewer_timezone and viewer_timezone != event.timezone:
         lines.append(
@@ -152,8 +166,9 @@ def card(
         if event.answers_closed or event.closes_at <= (now or utcnow()):
             lines.append(_(ANSWERS_ARE_CLOSED))
         elif event.answers_close_at is not None:
+            closes = event.answers_close_at
             lines.append(
-                _(ANSWERS_CLOSE).format(when=esc(format_short(event.answers_close_at, event.timezone)))
+                _(ANSWERS_CLOSE).format(when=time_tag(closes, "wDt", format_short(closes, event.timezone)))
             )
         if event.max_guests and not event.answers_closed:
             lines.append(

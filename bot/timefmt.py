@@ -6,15 +6,37 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_skeleton,
+    get_datetime_format,
+    get_day_names,
+)
 from babel.lists import format_list
 
 from bot import i18n
 from bot.i18n import _, ngettext
 from core.clock import as_utc, now_or
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Dates as each language writes them (CLDR, through Babel): a weekday, the day and the month, the year
+# where it matters. English keeps the order its cards always had ("Fri 4 Dec 2026"); the other
+# languages take their locale's own pattern for the same fields ("пт, 4 дек. 2026").
+_ENGLISH_PATTERNS = {"date": "EEE d MMM y", "day": "EEE d MMM", "short": "EEE d MMM, HH:mm"}
+_SKELETONS = {"date": "yMMMEd", "day": "MMMEd"}
+
+
+@lru_cache(maxsize=8192)
+def _format(value: date, kind: str, locale: str) -> str:
+    if locale == "en_GB":
+        if isinstance(value, datetime):
+            return format_datetime(value, _ENGLISH_PATTERNS[kind], locale=locale)
+        return format_date(value, _ENGLISH_PATTERNS[kind], locale=locale)
+    if kind == "short":  # the day, then the time, joined as the locale joins them ("{1}, {0}")
+        assert isinstance(value, datetime)
+        day = format_skeleton(_SKELETONS["day"], value.date(), locale=locale)
+        return _join(day, f"{value:%H:%M}", locale)
+    return format_skeleton(_SKELETONS[kind], value, locale=locale)
 
 
 def format_when(instant: datetime, tz_name: str) -> str:
@@ -27,33 +49,53 @@ def format_when(instant: datetime, tz_name: str) -> str:
     if abbreviation[0] in "+-":  # zones without a letter abbreviation report "-03"
         abbreviation = f"UTC{abbreviation}"
     zone = abbreviation if abbreviation == tz_name else f"{abbreviation} ({tz_name})"
-    return f"{date_text(local)}, {local:%H:%M} {zone}"
+    return f"{_join(date_text(local), f'{local:%H:%M}', i18n.babel_locale())} {zone}"
+
+
+def _join(day: str, time: str, locale: str) -> str:
+    """A date and a time as the language joins them: "Fri 4 Dec 2026, 19:30"."""
+    return _joiner(locale).replace("{1}", day).replace("{0}", time)
+
+
+@lru_cache(maxsize=32)
+def _joiner(locale: str) -> str:
+    return "{1}, {0}" if locale == "en_GB" else str(get_datetime_format("medium", locale=locale))
 
 
 def format_end(start: datetime, end: datetime, tz_name: str) -> str:
     """How an end reads after its start: an en dash and "22:00" the same day, "→ Sat 6 Dec, 02:00" another."""
-    zone = ZoneInfo(tz_name)
-    local_start, local_end = as_utc(start).astimezone(zone), as_utc(end).astimezone(zone)
-    if local_end.date() == local_start.date():
-        return f"–{local_end:%H:%M}"
+    if ends_same_day(start, end, tz_name):
+        return f"–{format_time(end, tz_name)}"
     return f"→ {format_short(end, tz_name)}"
+
+
+def ends_same_day(start: datetime, end: datetime, tz_name: str) -> bool:
+    zone = ZoneInfo(tz_name)
+    return as_utc(start).astimezone(zone).date() == as_utc(end).astimezone(zone).date()
+
+
+def format_time(instant: datetime, tz_name: str) -> str:
+    """ "22:00": the 24-hour time in the zone."""
+    return f"{as_utc(instant).astimezone(ZoneInfo(tz_name)):%H:%M}"
 
 
 def format_short(instant: datetime, tz_name: str) -> str:
     """ "Sat 6 Dec, 02:00": a moment near an event's own time, in its zone, without year or zone."""
-    local = as_utc(instant).astimezone(ZoneInfo(tz_name))
-    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}, {local:%H:%M}"
+    local = as_utc(instant).astimezone(ZoneInfo(tz_name)).replace(tzinfo=None)
+    return _format(local, "short", i18n.babel_locale())
 
 
 def format_day(instant: datetime, tz_name: str) -> str:
     """ "Tue 9 Dec": a date near the event's own, in its zone."""
     local = as_utc(instant).astimezone(ZoneInfo(tz_name))
-    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
+    return _format(local.date(), "day", i18n.babel_locale())
 
 
 def date_text(day: date) -> str:
     """ "Fri 4 Dec 2026"."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    if isinstance(day, datetime):
+        day = day.date()
+    return _format(day, "date", i18n.babel_locale())
 
 
 def wall_text(wall: datetime) -> str:
