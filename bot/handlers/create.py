@@ -131,6 +131,7 @@ async def create_in_chat(
             origin=origin,
             zone_chosen=setup.chosen or timezone is not None,
             repeat=repeat,
+            language=i18n.current(),
         )
 
 
@@ -158,7 +159,7 @@ async def on_when(update: Update, context: SkedjitContext, state: flows.FlowStat
     data = context.bot_data
     chat_id, user_id = _chat_and_user(update)
     zone = await chat_settings.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
-    when = dates.parse_when(text, zone)
+    when = dates.parse_when(text, zone, language=i18n.current())
     # The instant, not the text: read again later, "tomorrow" could mean another day.
     answers = {
         **state.data,

@@ -123,7 +123,9 @@ async def apply_edit(
     if field in CLEARABLE_FIELDS and value == texts.CLEAR_WORD:
         value = ""
     try:
-        edited = await service.edit_event(data.uow(), link, requester(update), field, value, code=code)
+        edited = await service.edit_event(
+            data.uow(), link, requester(update), field, value, code=code, language=i18n.current()
+        )
     except NotAllowed:
         if is_private(update):
             await open_menu(update, context, link, then=Then.EDIT)
@@ -278,7 +280,9 @@ async def skipdate(update: Update, context: SkedjitContext) -> None:
         await reply(update, texts.SKIP_USAGE)
         return
     try:
-        skipped = await series.skip_date(data.uow(), link, requester(update), day=rest or None, code=code)
+        skipped = await series.skip_date(
+            data.uow(), link, requester(update), day=rest or None, code=code, language=i18n.current()
+        )
     except NotAllowed:
         if is_private(update):
             await open_menu(update, context, link, then=Then.MENU)
@@ -322,7 +326,9 @@ async def movedate(update: Update, context: SkedjitContext) -> None:
         return
     day, when = (part.strip() for part in parts)
     try:
-        moved = await series.move_date(data.uow(), link, requester(update), day, when, code=code)
+        moved = await series.move_date(
+            data.uow(), link, requester(update), day, when, code=code, language=i18n.current()
+        )
     except NotAllowed:
         if is_private(update):
             await open_menu(update, context, link, then=Then.MENU)
