@@ -192,7 +192,9 @@ class _TelegramHTMLParser(HTMLParser):
                     f'Tag "tg-time" must have a numeric attribute "unix" at byte offset {self._byte_offset()}'
                 )
             if fmt is not None and (not fmt or not DATE_TIME_FORMAT_RE.fullmatch(fmt)):
-                raise EntityParseError(f'Invalid date-time format "{fmt}" at byte offset {self._byte_offset()}')
+                raise EntityParseError(
+                    f'Invalid date-time format "{fmt}" at byte offset {self._byte_offset()}'
+                )
             entity: Entity = {"type": "date_time", "unix_time": int(unix)}
             if fmt is not None:
                 entity["date_time_format"] = fmt
