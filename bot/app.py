@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from datetime import timedelta
@@ -151,7 +152,8 @@ async def _remind(context: SkedjitContext) -> None:
 
 
 async def _heartbeat(context: SkedjitContext) -> None:
-    """Tell the other processes this one is alive, and keep to this process's share of the rate."""
+    """Tell the other processes this one is alive, keep to this process's share of the rate, and learn
+    the languages chosen through the other processes."""
     data = context.bot_data
     try:
         alive = await budgets.heartbeat(
@@ -161,6 +163,8 @@ async def _heartbeat(context: SkedjitContext) -> None:
         return  # the last share stands until the database answers again
     if data.rate_limiter is not None:
         data.rate_limiter.share(alive)
+    with contextlib.suppress(DatabaseUnavailable):
+        await data.languages.refresh(data)
 
 
 async def _open(application: Application) -> None:  # type: ignore[type-arg]
@@ -177,6 +181,7 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     await asyncio.to_thread(dates.warm_up)
     data.gc_thresholds = _tune_gc()
     await asyncio.to_thread(i18n.warm_up)
+    await data.languages.refresh(data)
     await set_command_menus(application.bot)
     if data.rate_limiter is not None:
         data.rate_limiter.attach(data)

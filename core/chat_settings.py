@@ -88,10 +88,20 @@ async def chat_languages(
         return await uow.settings.languages_of(chat_ids)
 
 
-async def set_chat_language(uow: SqlAlchemyUnitOfWork, chat_id: int, language: str) -> None:
+async def chosen_languages(
+    uow: SqlAlchemyUnitOfWork, since: datetime | None = None
+) -> list[tuple[int, str, datetime]]:
+    """(chat, language, when) of every language chosen after ``since``, or of all of them."""
+    async with uow.single_statement():
+        return await uow.settings.chosen_languages(since)
+
+
+async def set_chat_language(
+    uow: SqlAlchemyUnitOfWork, chat_id: int, language: str, *, now: datetime | None = None
+) -> None:
     """The language a chat reads (a group's admins chose it; a person, for their private chat)."""
     async with uow:
-        await uow.settings.set_language(chat_id, language)
+        await uow.settings.set_language(chat_id, language, now_or(now))
         await uow.commit()
 
 

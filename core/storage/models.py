@@ -180,10 +180,14 @@ class ChatSettings(Base):
     creators: Mapped[str] = mapped_column(String(8), default="anyone", server_default="anyone")
     # The first event made here before anyone chose a timezone: its card said which zone it used.
     first_event_link: Mapped[str | None] = mapped_column(String(16))
-    # The language chosen with /language (a group's admins; a person for their private chat).
+    # The language chosen with /language (a group's admins; a person for their private chat), and when:
+    # every bot process keeps all choices in memory and reads the new ones since its last look.
     language: Mapped[str | None] = mapped_column(String(16))
+    language_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # A private chat: its person's Telegram language as last seen, for messages sent to them unasked.
     seen_language: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_chat_settings_language_at", "language_at"),)
 
 
 class CodeAttempt(Base):

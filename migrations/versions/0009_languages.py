@@ -19,10 +19,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("chat_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("language", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("language_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("seen_language", sa.String(length=16), nullable=True))
+    op.create_index("ix_chat_settings_language_at", "chat_settings", ["language_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_chat_settings_language_at", table_name="chat_settings")
     with op.batch_alter_table("chat_settings", schema=None) as batch_op:
         batch_op.drop_column("seen_language")
+        batch_op.drop_column("language_at")
         batch_op.drop_column("language")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import i18n
+from core import chat_settings
 from tests.bot.conftest import BotHarness, running_bot
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -168,3 +169,24 @@ async def test_a_card_shows_its_start_as_a_date_time_entity(harness: BotHarness,
         if entity["type"] == "date_time"
     ]
     assert formats == [(start, "wDt"), (start, "r")]
+
+
+async def test_a_language_chosen_through_another_process_arrives_with_the_next_refresh(
+    harness: BotHarness, alice, group
+):
+    data = harness.app.bot_data
+    # Another process stored the choice: this one reads it when it next looks (each heartbeat).
+    await chat_settings.set_chat_language(data.uow(), group["id"], "de")
+    await harness.send(alice, group, "/help")
+    assert "makes events you can share" in harness.last(group)["text"]
+    await data.languages.refresh(data)
+    await harness.send(alice, group, "/help")
+    assert "makes events you can share" not in harness.last(group)["text"]
+    assert data.languages.of_chat(group["id"]) == "de"
+
+
+async def test_a_persons_telegram_language_is_kept_for_messages_sent_to_them_later(harness: BotHarness, ivan):
+    data = harness.app.bot_data
+    await harness.send(ivan, ivan, "/start")
+    fresh = type(data.languages)()  # another process, which never saw Ivan
+    assert await fresh.of_chats(data, [ivan["id"]]) == {ivan["id"]: "ru"}
