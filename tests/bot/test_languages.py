@@ -190,3 +190,14 @@ async def test_a_persons_telegram_language_is_kept_for_messages_sent_to_them_lat
     await harness.send(ivan, ivan, "/start")
     fresh = type(data.languages)()  # another process, which never saw Ivan
     assert await fresh.of_chats(data, [ivan["id"]]) == {ivan["id"]: "ru"}
+
+
+async def test_language_with_a_code_sets_it_at_once_for_admins_only(harness: BotHarness, alice, bob, group):
+    harness.fake.set_member(group, alice, "administrator")
+    await harness.send(bob, group, "/language pt-BR")
+    assert harness.last(group)["text"] == "Only the group's admins can change its language."
+    await harness.send(alice, group, "/language pt-BR")
+    assert "Português (Brasil)" in harness.last(group)["text"]
+    assert harness.app.bot_data.languages.of_chat(group["id"]) == "pt_BR"
+    await harness.send(alice, group, "/language klingon")  # not a language it speaks: the menu
+    assert len(harness.buttons(harness.last(group))) == len(i18n.LANGUAGES)
