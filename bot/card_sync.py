@@ -161,7 +161,7 @@ class CardSync:
             outcomes = []
             for card in work.cards:
                 chat_id = card.ref.chat_id
-                with i18n.use(languages.get(chat_id) if chat_id is not None else None):
+                with i18n.use(languages.get(chat_id) if chat_id is not None else card.ref.language):
                     outcomes.append(await self._edit(work, card))
         finally:
             keeper.cancel()

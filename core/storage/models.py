@@ -132,6 +132,8 @@ class PostedCard(Base):
     # The event's card_version this message shows, and how many edits of it failed in a row.
     shown_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A card sent inline, whose chat the bot never learns: the language it was sent in (the sharer's).
+    language: Mapped[str | None] = mapped_column(String(16))
 
     event: Mapped[Event] = relationship(back_populates="cards")
 

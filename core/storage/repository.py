@@ -240,6 +240,7 @@ class CardRepository:
                 "inline": card.inline_message_id,
                 "at": card.at,
                 "version": card.version,
+                "language": card.language,
             },
         )
 

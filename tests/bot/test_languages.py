@@ -201,3 +201,22 @@ async def test_language_with_a_code_sets_it_at_once_for_admins_only(harness: Bot
     assert harness.app.bot_data.languages.of_chat(group["id"]) == "pt_BR"
     await harness.send(alice, group, "/language klingon")  # not a language it speaks: the menu
     assert len(harness.buttons(harness.last(group))) == len(i18n.LANGUAGES)
+
+
+async def test_a_card_shared_inline_keeps_the_sharers_language_when_edited(
+    harness: BotHarness, alice, ivan, group
+):
+    harness.fake.inline_feedback = True
+    await harness.send(alice, group, "/newevent 2031-12-05 19:30 | Pizza")
+    link = _link(harness.card_in(group))
+    query = harness.fake.user_inline_query(ivan, link)
+    await harness.pump()
+    elsewhere = harness.fake.add_group("Друзья")
+    harness.fake.set_member(elsewhere, ivan)
+    harness.fake.user_picks_inline_result(ivan, query, link, elsewhere)
+    await harness.pump()
+    shared = harness.fake.messages_in(elsewhere)[-1]
+    assert "пт, 5 дек. 2031" in shared["text"]
+    await harness.send(alice, group, f"/editevent {link} title Pasta")
+    [edited] = [m for m in harness.fake.messages_in(elsewhere) if m["message_id"] == shared["message_id"]]
+    assert "Pasta" in edited["text"] and "пт, 5 дек. 2031" in edited["text"]
