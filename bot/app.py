@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import handlers
+from bot import handlers, i18n
 from bot.context import BotData, SkedjitContext
 from bot.handlers.polls import run_due as run_due_polls
+from bot.i18n import N_, _
 from bot.limits import SharedRateLimiter
 from bot.observe import LoggingApplication
 from bot.reminders import send_due_reminders
@@ -45,35 +47,60 @@ SHUTDOWN_EDITS_TIMEOUT = 5.0
 # How often a process says it is alive, so the processes share the overall sending rate.
 HEARTBEAT_SECONDS = 10.0
 
+# The command menu, in every language (setMyCommands with a language_code; English is the default).
 PRIVATE_COMMANDS = [
-    BotCommand("newevent", "Create an event"),
-    BotCommand("poll", "Ask when people can make it"),
-    BotCommand("myevents", "Your upcoming events"),
-    BotCommand("event", "Show an event by its link"),
-    BotCommand("editevent", "Change an event"),
-    BotCommand("deleteevent", "Cancel an event"),
-    BotCommand("newcode", "Replace an event's secret code"),
-    BotCommand("timezone", "Show or set your timezone"),
-    BotCommand("reminders", "Show or change an event's reminders"),
-    BotCommand("closepoll", "Decide a poll into an event"),
-    BotCommand("editpoll", "Change a poll's title or times"),
-    BotCommand("export", "Who answered, as a spreadsheet"),
-    BotCommand("skipdate", "Skip a date of a series"),
-    BotCommand("movedate", "Move one date of a series"),
-    BotCommand("cancel", "Stop what we're doing"),
-    BotCommand("help", "How this works"),
+    ("newevent", N_("Create an event")),
+    ("poll", N_("Ask when people can make it")),
+    ("myevents", N_("Your upcoming events")),
+    ("event", N_("Show an event by its link")),
+    ("editevent", N_("Change an event")),
+    ("deleteevent", N_("Cancel an event")),
+    ("newcode", N_("Replace an event's secret code")),
+    ("timezone", N_("Show or set your timezone")),
+    ("language", N_("Choose your language")),
+    ("reminders", N_("Show or change an event's reminders")),
+    ("closepoll", N_("Decide a poll into an event")),
+    ("editpoll", N_("Change a poll's title or times")),
+    ("export", N_("Who answered, as a spreadsheet")),
+    ("skipdate", N_("Skip a date of a series")),
+    ("movedate", N_("Move one date of a series")),
+    ("cancel", N_("Stop what we're doing")),
+    ("help", N_("How this works")),
 ]
 GROUP_COMMANDS = [
-    BotCommand("newevent", "Create an event: when | title | place"),
-    BotCommand("poll", "Time poll: title | time | time …"),
-    BotCommand("closepoll", "Decide a poll (its creator)"),
-    BotCommand("event", "Show an event by its link"),
-    BotCommand("editevent", "Change an event (its creator)"),
-    BotCommand("deleteevent", "Cancel an event (its creator)"),
-    BotCommand("timezone", "Show or set this group's timezone"),
-    BotCommand("settings", "Who may create events here (admins)"),
-    BotCommand("help", "How this works"),
+    ("newevent", N_("Create an event: when | title | place")),
+    ("poll", N_("Time poll: title | time | time …")),
+    ("closepoll", N_("Decide a poll (its creator)")),
+    ("event", N_("Show an event by its link")),
+    ("editevent", N_("Change an event (its creator)")),
+    ("deleteevent", N_("Cancel an event (its creator)")),
+    ("timezone", N_("Show or set this group's timezone")),
+    ("settings", N_("Who may create events here (admins)")),
+    ("language", N_("This group's language (admins)")),
+    ("help", N_("How this works")),
 ]
+
+
+def command_menu(commands: list[tuple[str, str]], language: str) -> list[BotCommand]:
+    with i18n.use(language):
+        return [BotCommand(name, _(description)) for name, description in commands]
+
+
+async def set_command_menus(bot: Bot) -> None:
+    """The command menu for private chats and for groups: in DEFAULT_LANGUAGE for anyone, and in each
+    language the bot speaks for people whose Telegram app is in it."""
+    codes: list[tuple[str | None, str]] = [(None, i18n.default())]
+    # Telegram names languages by two letters: Brazilian Portuguese is "pt" there.
+    codes += [(language.split("_")[0], language) for language in i18n.LANGUAGES]
+    for code, language in codes:
+        await bot.set_my_commands(
+            command_menu(PRIVATE_COMMANDS, language),
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=code,
+        )
+        await bot.set_my_commands(
+            command_menu(GROUP_COMMANDS, language), scope=BotCommandScopeAllGroupChats(), language_code=code
+        )
 
 
 def build_application(
@@ -89,6 +116,7 @@ def build_application(
     ``background=False`` leaves card edits to whoever calls ``bot_data.card_sync.until_idle`` (tests
     that want to see each step), instead of this process's sync loop.
     """
+    i18n.set_default(settings.default_language)
     limiter = SharedRateLimiter() if rate_limit else None
     builder = (
         ApplicationBuilder()
@@ -131,7 +159,8 @@ async def _remind(context: SkedjitContext) -> None:
 
 
 async def _heartbeat(context: SkedjitContext) -> None:
-    """Tell the other processes this one is alive, and keep to this process's share of the rate."""
+    """Tell the other processes this one is alive, keep to this process's share of the rate, and learn
+    the languages chosen through the other processes."""
     data = context.bot_data
     try:
         alive = await budgets.heartbeat(
@@ -141,6 +170,8 @@ async def _heartbeat(context: SkedjitContext) -> None:
         return  # the last share stands until the database answers again
     if data.rate_limiter is not None:
         data.rate_limiter.share(alive)
+    with contextlib.suppress(DatabaseUnavailable):
+        await data.languages.refresh(data)
 
 
 async def _open(application: Application) -> None:  # type: ignore[type-arg]
@@ -156,8 +187,9 @@ async def _open(application: Application) -> None:  # type: ignore[type-arg]
     # dateparser loads its language data lazily; do it now, not on the first user's message.
     await asyncio.to_thread(dates.warm_up)
     data.gc_thresholds = _tune_gc()
-    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    await asyncio.to_thread(i18n.warm_up)
+    await data.languages.refresh(data)
+    await set_command_menus(application.bot)
     if data.rate_limiter is not None:
         data.rate_limiter.attach(data)
     if application.job_queue is not None:

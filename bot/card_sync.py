@@ -19,6 +19,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
+from bot import i18n
 from bot.cards import render
 from bot.poll_cards import render_decided, render_poll
 from bot.wire import NO_PREVIEW
@@ -102,9 +103,20 @@ class CardSync:
         claimed = await cards.claim_stale(self._data.uow(), limit=EVENTS_AT_ONCE * 4, lease=self._lease)
         gate = asyncio.Semaphore(EVENTS_AT_ONCE)
 
+        # Each copy of a card reads in its chat's language: one lookup for every chat in this round.
+        languages = await self._data.languages.of_chats(
+            self._data,
+            [
+                card.ref.chat_id
+                for work in claimed.work
+                for card in work.cards
+                if card.ref.chat_id is not None
+            ],
+        )
+
         async def one(work: cards.CardWork) -> None:
             async with gate:
-                await self._sync(work)
+                await self._sync(work, languages)
 
         await asyncio.gather(*(one(work) for work in claimed.work))
         return claimed
@@ -144,10 +156,14 @@ class CardSync:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
-    async def _sync(self, work: cards.CardWork) -> None:
+    async def _sync(self, work: cards.CardWork, languages: dict[int, str]) -> None:
         keeper = asyncio.create_task(self._keep_lease(work.event_id))
         try:
-            outcomes = [await self._edit(work, card) for card in work.cards]
+            outcomes = []
+            for card in work.cards:
+                chat_id = card.ref.chat_id
+                with i18n.use(languages.get(chat_id) if chat_id is not None else card.ref.language):
+                    outcomes.append(await self._edit(work, card))
         finally:
             keeper.cancel()
         given_up = await cards.finish(self._data.uow(), work, outcomes, rest=self._rest)

@@ -13,6 +13,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.card_sync import CardSync
 from bot.flood import FloodGuard
+from bot.languages import ChatLanguages
 from bot.limits import SharedRateLimiter
 from core.config import Settings
 from core.storage.direct import DirectViews
@@ -35,6 +36,7 @@ class BotData:
     bot_username: str = ""
     card_sync: CardSync = field(init=False)
     flood_guard: FloodGuard = field(default_factory=FloodGuard)
+    languages: ChatLanguages = field(default_factory=ChatLanguages)
     create_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CREATES_AT_ONCE))
     gc_thresholds: tuple[int, int, int] | None = None  # the collector's settings before start-up
     rate_limiter: SharedRateLimiter | None = None

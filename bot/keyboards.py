@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import texts
+from bot import i18n, texts
 from bot.wire import Button, CardMarkup
 from core.codes import is_link_id
 from core.events import GOING, MAYBE, NO, Field
@@ -46,6 +46,7 @@ POLL_VOTE = "pv"  # a tap on one time of a poll: "pv:<option id>:<link>"
 POLL_WIZARD_CREATE = "pwc"  # the guided /poll's preview: create it
 POLL_WIZARD_CANCEL = "pwx"  # ... or drop it
 _OPTION_ID_MAX_DIGITS = 12
+LANGUAGE = "lg"  # /language: the chat's language, by its code
 
 _FIELDS = {field.value: field for field in Field}
 
@@ -59,6 +60,7 @@ class Callback:
     choice: bool | None = None
     repeat: str | None = None
     option: int | None = None
+    language: str | None = None
 
 
 class BadCallback(ValueError):
@@ -79,6 +81,8 @@ def decode_callback(data: str | None) -> Callback:
         return Callback(action, link_id=args[0])
     if action == REPEAT and len(args) == 1 and args[0] in REPEAT_KINDS:
         return Callback(action, repeat=REPEAT_KINDS[args[0]])
+    if action == LANGUAGE and len(args) == 1 and args[0] in i18n.LANGUAGES:
+        return Callback(action, language=args[0])
     if action == SETTINGS and len(args) == 1 and args[0] in SETTINGS_CHOICES:
         return Callback(action, choice=SETTINGS_CHOICES[args[0]])
     if action == ZONE and len(args) == 2 and args[0] in ZONE_CHOICES and is_link_id(args[1]):
@@ -104,13 +108,19 @@ def _data(*parts: str) -> str:
     return ":".join(parts)
 
 
-# Keyboards are immutable in python-telegram-bot, and building one costs more than the rest of a card.
-@lru_cache(maxsize=4096)
 def card_keyboard(
     bot_username: str, link_id: str, *, cancelled: bool = False, closed: bool = False, guests: bool = False
 ) -> InlineKeyboardMarkup:
     """Answer buttons (or a note that answers are closed), then links into the private chat: the
-    calendar file and management."""
+    calendar file and management; labels in the current language."""
+    return _card_keyboard(bot_username, link_id, cancelled, closed, guests, i18n.current())
+
+
+# Keyboards are immutable in python-telegram-bot, and building one costs more than the rest of a card.
+@lru_cache(maxsize=4096)
+def _card_keyboard(
+    bot_username: str, link_id: str, cancelled: bool, closed: bool, guests: bool, language: str
+) -> InlineKeyboardMarkup:
     calendar = Button(texts.CALENDAR_BUTTON, url=texts.deep_link(bot_username, CALENDAR_PREFIX + link_id))
     if cancelled:
         # Still offered: importing it marks the event cancelled in the calendar it was added to.
@@ -144,6 +154,15 @@ def settings_menu(admins_only: bool) -> InlineKeyboardMarkup:
     )
 
 
+def language_menu(current: str) -> InlineKeyboardMarkup:
+    """One button per language, each in its own name; the chat's own marked."""
+    buttons = [
+        InlineKeyboardButton(("● " if code == current else "") + name, callback_data=_data(LANGUAGE, code))
+        for code, name in i18n.LANGUAGES.items()
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
 def repeat_choice() -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(label, callback_data=_data(REPEAT, key))
@@ -161,9 +180,8 @@ def zone_choice(link_id: str, same_clock: str, same_instant: str) -> InlineKeybo
     )
 
 
-def open_private(
-    bot_username: str, payload: str, label: str = texts.OPEN_PRIVATE_BUTTON
-) -> InlineKeyboardMarkup:
+def open_private(bot_username: str, payload: str, label: str | None = None) -> InlineKeyboardMarkup:
+    label = label or texts.OPEN_PRIVATE_BUTTON
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=texts.deep_link(bot_username, payload))]])
 
 
@@ -214,17 +232,22 @@ def wizard_confirm() -> InlineKeyboardMarkup:
     )
 
 
-@lru_cache(maxsize=4096)
 def poll_keyboard(
     bot_username: str, link_id: str, options: tuple[tuple[int, str], ...], *, voting: bool = True
 ) -> InlineKeyboardMarkup:
-    """One button per time of a poll (``options``: id and label), then management in the private chat."""
-    manage = InlineKeyboardButton(
-        texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id)
-    )
+    """One button per time of a poll (``options``: id and label), then management in the private chat;
+    labels in the current language."""
+    return _poll_keyboard(bot_username, link_id, options, voting, i18n.current())
+
+
+@lru_cache(maxsize=4096)
+def _poll_keyboard(
+    bot_username: str, link_id: str, options: tuple[tuple[int, str], ...], voting: bool, language: str
+) -> InlineKeyboardMarkup:
+    manage = Button(texts.MANAGE_BUTTON, url=texts.deep_link(bot_username, MANAGE_PREFIX + link_id))
     rows = (
         [
-            [InlineKeyboardButton(label, callback_data=_data(POLL_VOTE, str(option_id), link_id))]
+            [Button(label, callback_data=_data(POLL_VOTE, str(option_id), link_id))]
             for option_id, label in options
         ]
         if voting

@@ -41,6 +41,13 @@ HELP_LINE = (
     "\n\n<b>Polls</b>: <code>" + esc(EXAMPLE_POLL) + "</code> asks when people can make it. Each tap on a "
     "time cycles ✅ yes → 🤷 if need be → ❌ no. <code>/closepoll LINK [N]</code> turns it into the event."
 )
+
+
+def help_line() -> str:
+    """The poll paragraph of /help."""
+    return HELP_LINE
+
+
 GUIDED_TITLE = "What is the poll about? Send its title (or /cancel)."
 GUIDED_OPTIONS = (
     "Send the times to choose from, one per message (e.g. <i>Fri 19:00</i>), in {zone}. "

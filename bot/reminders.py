@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import texts
+from bot import i18n, texts
 from bot.context import BotData
 from bot.sending import send_important
 from bot.timefmt import describe_delta, format_when
@@ -25,8 +25,8 @@ def reminder_text(data: BotData, due: DueReminder, now: datetime) -> str:
     place = f"\n📍 {texts.esc(event.location)}" if event.location else ""
     return texts.REMINDER.format(
         title=texts.esc(event.title),
-        delta=texts.esc(describe_delta(event.starts_at, now)),
-        when=texts.esc(format_when(event.starts_at, event.timezone)),
+        delta=texts.time_tag(event.starts_at, "r", describe_delta(event.starts_at, now)),
+        when=texts.time_tag(event.starts_at, "wDt", format_when(event.starts_at, event.timezone)),
         place=place,
         link=texts.deep_link(data.bot_username, event.link_id),
     )
@@ -54,13 +54,19 @@ async def send_due_reminders(bot: Bot, data: BotData, *, now: datetime | None = 
 
 
 async def _send_one(bot: Bot, data: BotData, due: DueReminder, now: datetime) -> int:
-    text = reminder_text(data, due, now)
+    recipients = (*due.chat_ids, *due.going_user_ids)
+    languages = await data.languages.of_chats(data, recipients)
+    texts_by_language: dict[str, str] = {}
     sent = 0
-    for chat_id in (*due.chat_ids, *due.going_user_ids):
+    for chat_id in recipients:
         if not await reminders.start_delivery(data.uow(), due.reminder_id, chat_id):
             continue
+        language = languages[chat_id]
+        if language not in texts_by_language:
+            with i18n.use(language):
+                texts_by_language[language] = reminder_text(data, due, now)
         try:
-            await send_important(bot, chat_id, text)
+            await send_important(bot, chat_id, texts_by_language[language])
             sent += 1
         except (Forbidden, BadRequest) as exc:
             # Blocked, never opened the bot, or removed from the group: nothing to retry.

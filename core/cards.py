@@ -52,6 +52,7 @@ class CardRef:
     chat_id: int | None
     message_id: int | None
     inline_message_id: str | None
+    language: str | None = None  # a card sent inline: the language it was written in
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +100,13 @@ async def record_card(
     message_id: int | None = None,
     inline_message_id: str | None = None,
     version: int = 0,
+    language: str | None = None,
 ) -> None:
-    """Remember a message that shows an event's card (at ``version``), so later changes reach it."""
-    await uow.record_card(CardRecord(link_id, chat_id, message_id, inline_message_id, utcnow(), version))
+    """Remember a message that shows an event's card (at ``version``), so later changes reach it;
+    ``language`` for a card sent inline, whose chat is never known."""
+    await uow.record_card(
+        CardRecord(link_id, chat_id, message_id, inline_message_id, utcnow(), version, language)
+    )
 
 
 async def claim_stale(
@@ -140,7 +145,7 @@ async def claim_stale(
                 tuple(
                     StaleCard(
                         card.id,
-                        CardRef(card.chat_id, card.message_id, card.inline_message_id),
+                        CardRef(card.chat_id, card.message_id, card.inline_message_id, card.language),
                         card.failures,
                         card.shows_poll,
                     )

@@ -3,6 +3,7 @@ events in a group, and the chat's first event made before anyone chose a timezon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,4 +76,37 @@ async def set_creators(uow: SqlAlchemyUnitOfWork, chat_id: int, *, admins_only: 
     """Who may create events in this group (the caller checked the person is one of its admins)."""
     async with uow:
         await uow.settings.set_creators(chat_id, ADMINS if admins_only else ANYONE)
+        await uow.commit()
+
+
+async def chat_languages(
+    uow: SqlAlchemyUnitOfWork, chat_ids: Sequence[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """For each chat that has settings: the language it chose, and (a private chat) the language its
+    person's Telegram app was last seen in. One statement for any number of chats."""
+    async with uow.single_statement():
+        return await uow.settings.languages_of(chat_ids)
+
+
+async def chosen_languages(
+    uow: SqlAlchemyUnitOfWork, since: datetime | None = None
+) -> list[tuple[int, str, datetime]]:
+    """(chat, language, when) of every language chosen after ``since``, or of all of them."""
+    async with uow.single_statement():
+        return await uow.settings.chosen_languages(since)
+
+
+async def set_chat_language(
+    uow: SqlAlchemyUnitOfWork, chat_id: int, language: str, *, now: datetime | None = None
+) -> None:
+    """The language a chat reads (a group's admins chose it; a person, for their private chat)."""
+    async with uow:
+        await uow.settings.set_language(chat_id, language, now_or(now))
+        await uow.commit()
+
+
+async def remember_seen_language(uow: SqlAlchemyUnitOfWork, user_id: int, language: str) -> None:
+    """A person's Telegram language, for what the bot sends them unasked (reminders, notices)."""
+    async with uow:
+        await uow.settings.set_seen_language(user_id, language)
         await uow.commit()

@@ -31,6 +31,10 @@ class ConfigError(Exception):
     """The configuration cannot work; the message is one line meant for the operator."""
 
 
+# The languages bot/locales has a catalog for (bot/i18n.py names them), by their gettext codes.
+LANGUAGE_CODES = ("en", "ru", "es", "pt_BR", "de", "fa")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -38,6 +42,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_base_url: str = TELEGRAM_API_BASE_URL
     default_timezone: str = "UTC"
+    # The language of groups that chose none, and of people whose Telegram language the bot lacks.
+    default_language: str = "en"
     bcrypt_rounds: int = Field(default=DEFAULT_ROUNDS, ge=4, le=16)
     # Connections each bot process may hold open to PostgreSQL (up to twice this under a burst).
     database_pool_size: int = Field(default=5, ge=1, le=100)
@@ -68,6 +74,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"{value!r} is not an IANA timezone name such as Europe/Paris") from exc
         return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        for code in LANGUAGE_CODES:
+            if value.strip().replace("-", "_").lower() == code.lower():
+                return code
+        raise ValueError(f"{value!r} is not one of the bot's languages: {', '.join(LANGUAGE_CODES)}")
 
     @field_validator("log_level")
     @classmethod

@@ -33,7 +33,13 @@ class When:
     ends_at: datetime | None
 
 
-_LANGUAGES = ["en"]
+_LANGUAGES = ("en",)
+# Said in another language, a time of day gets the form the tokens below read: "19 Uhr" is 19:00.
+_UHR_RE = re.compile(r"\b(?P<hour>[01]?\d|2[0-3])\s*Uhr(?:\s*(?P<minute>[0-5]\d))?\b", re.IGNORECASE)
+# German "am Freitag": dateparser, reading English too, takes "am" for the morning.
+_GERMAN_AM_RE = re.compile(r"\bam\s+(?=[^\W\d])", re.IGNORECASE)
+# Persian and Arabic-Indic digits, as phones type them, become ASCII digits.
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 # DMY: most users outside the US write 05/12 for 5 December. ISO YYYY-MM-DD is read as such regardless.
 _SETTINGS: dict[str, Any] = {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "future"}
 
@@ -134,20 +140,26 @@ _UNREADABLE = frozenset({"not_understood", "time_not_understood", "no_time", "pa
 _NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 
-def parse_when(text: str, tz_name: str, *, now: datetime | None = None) -> When:
-    """Parse what a person typed for "when", read in the zone ``tz_name``: a start, and maybe an end."""
+def parse_when(text: str, tz_name: str, *, now: datetime | None = None, language: str = "en") -> When:
+    """Parse what a person typed for "when", read in the zone ``tz_name``: a start, and maybe an end.
+
+    ``language`` (a code such as "ru" or "pt_BR") is the chat's: dates are read in it and in English.
+    """
     tz = _zone(tz_name)
     now_utc = as_utc(now or datetime.now(UTC))
     local_now = now_utc.astimezone(tz).replace(tzinfo=None)
     example = datetime.combine(local_now.date() + timedelta(days=7), time(19, 30))
     text = " ".join(text.split())  # also turns newlines and tabs into plain spaces
+    languages = _languages(language)
+    if languages != _LANGUAGES:
+        text = _in_plain_form(text, languages[0])
     if not text:
         raise InvalidField("when", "empty", example=example)
     if len(text) > MAX_INPUT_LENGTH:
         raise InvalidField("when", "too_long", example=example)
     if any(unicodedata.category(ch) == "Cc" for ch in text):
         raise InvalidField("when", "unreadable_characters", example=example)
-    reading = _Reading(text, tz, tz_name, now_utc, local_now, example)
+    reading = _Reading(text, tz, tz_name, now_utc, local_now, example, languages)
 
     start_text, end_text, duration = _split_range(reading)
     if end_text is None and duration is None:
@@ -171,7 +183,7 @@ def parse_when(text: str, tz_name: str, *, now: datetime | None = None) -> When:
     return When(start.instant, end.instant)
 
 
-def parse_end(text: str, starts_at: datetime, tz_name: str) -> datetime:
+def parse_end(text: str, starts_at: datetime, tz_name: str, *, language: str = "en") -> datetime:
     """Read an event's new end on its own: "22:00" (the start's day, or the next morning), "Sun 02:00",
     or "2h" / "for 2h" after the start. Refused if it is not after the start."""
     tz = _zone(tz_name)
@@ -181,7 +193,10 @@ def parse_end(text: str, starts_at: datetime, tz_name: str) -> datetime:
         raise InvalidField("end", "not_understood", text=text[:40], example=example)
     start = _at(as_utc(starts_at), tz)
     # A day named in the end ("Sat 02:00") is the first such day from the start, not from today.
-    reading = _Reading(text, tz, tz_name, start.instant, start.wall, example)
+    languages = _languages(language)
+    if languages != _LANGUAGES:
+        text = _in_plain_form(text, languages[0])
+    reading = _Reading(text, tz, tz_name, start.instant, start.wall, example, languages)
     duration = _duration_minutes(re.sub(r"^for\s+", "", text, flags=re.IGNORECASE))
     try:
         end = _at(start.instant + timedelta(minutes=duration), tz) if duration else reading.end(start, text)
@@ -194,10 +209,10 @@ def parse_end(text: str, starts_at: datetime, tz_name: str) -> datetime:
     return end.instant
 
 
-def parse_day(text: str, tz_name: str, *, now: datetime | None = None) -> date:
+def parse_day(text: str, tz_name: str, *, now: datetime | None = None, language: str = "en") -> date:
     """Read a day that lies ahead ("1 March", "2027-03-01", "next Friday"); a time in it is ignored."""
     try:
-        when = parse_when(text, tz_name, now=now)
+        when = parse_when(text, tz_name, now=now, language=language)
     except InvalidField as exc:
         if exc.reason == "no_time":
             day = exc.params["day"]
@@ -234,6 +249,8 @@ def warm_up() -> None:
     """Load dateparser's language data and the zone list now, not on the first user's message."""
     parse_when("tomorrow 19:30-22:00", "UTC")
     parse_when("next fri 7pm", "UTC")
+    for language in ("ru", "es", "pt", "de", "fa"):
+        _dateparse("tomorrow 19:30", datetime(2026, 1, 1), (language, "en"))
     _zone_index()
 
 
@@ -267,6 +284,7 @@ class _Reading:
     now_utc: datetime
     local_now: datetime
     example: datetime
+    languages: tuple[str, ...] = _LANGUAGES
 
     def refuse(self, reason: str) -> InvalidField:
         return InvalidField("when", reason, text=self.text, example=self.example)
@@ -285,7 +303,7 @@ class _Reading:
         plain = _day_month_in_words(
             f"{text[: token.start]}{token.hour:02d}:{token.minute:02d}{text[token.end :]}"
         )
-        parsed = _dateparse(plain, self.local_now)
+        parsed = _dateparse(plain, self.local_now, self.languages)
         if parsed is None:
             raise self.refuse("not_understood")
         if (parsed.hour, parsed.minute) != (token.hour, token.minute):
@@ -378,7 +396,7 @@ class _Reading:
 
     def _day(self, text: str) -> date | None:
         """The day a text without a time of day names, if it is understood."""
-        parsed = _dateparse(_day_month_in_words(text), self.local_now) if text else None
+        parsed = _dateparse(_day_month_in_words(text), self.local_now, self.languages) if text else None
         if parsed is None or not _agrees_with_day_words(text, parsed.date(), self.local_now):
             return None
         today = self.local_now.date()
@@ -393,7 +411,7 @@ class _Reading:
         local_now = self.local_now
         if parsed.date() != local_now.date() + timedelta(days=7) or _NEXT_RE.search(text):
             return parsed
-        again = _dateparse(plain, local_now - timedelta(days=1))
+        again = _dateparse(plain, local_now - timedelta(days=1), self.languages)
         if (
             again is not None
             and again.tzinfo is None
@@ -592,10 +610,25 @@ def _example_on(day: date, local_now: datetime) -> datetime | None:
     return next_hour if next_hour.date() == day else None
 
 
-def _dateparse(text: str, local_base: datetime) -> datetime | None:
+def _languages(language: str) -> tuple[str, ...]:
+    """dateparser's languages for a chat's: its own (by its two letters), then English."""
+    code = language.replace("-", "_").split("_")[0].lower()
+    return _LANGUAGES if code in ("", "en") else (code, "en")
+
+
+def _in_plain_form(text: str, language: str) -> str:
+    """What dateparser and the time tokens do not read in a language, in a form they do."""
+    text = text.translate(_DIGITS)
+    if language == "de":
+        text = _UHR_RE.sub(lambda m: f"{int(m['hour']):02d}:{m['minute'] or '00'}", text)
+        text = _GERMAN_AM_RE.sub("", text)
+    return text
+
+
+def _dateparse(text: str, local_base: datetime, languages: tuple[str, ...] = _LANGUAGES) -> datetime | None:
     try:
         return dateparser.parse(
-            text, languages=_LANGUAGES, settings={**_SETTINGS, "RELATIVE_BASE": local_base}
+            text, languages=list(languages), settings={**_SETTINGS, "RELATIVE_BASE": local_base}
         )
     except (ValueError, OverflowError):  # e.g. "in 99999999 years"
         return None

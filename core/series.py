@@ -105,6 +105,7 @@ async def skip_date(
     day: str | None = None,
     code: str | None = None,
     now: datetime | None = None,
+    language: str = "en",
 ) -> Skipped:
     """Skip the series' next date (the one its cards show), or another date to come (``day``)."""
     now = now_or(now)
@@ -114,7 +115,7 @@ async def skip_date(
         event = await access.manageable_event(uow, link_id, requester, now)
         if event.recurrence is None or event.series_start is None or event.occurrence_start is None:
             raise NotASeries()
-        when = _date_of(event, day, now) if day else event.occurrence_start
+        when = _date_of(event, day, now, language) if day else event.occurrence_start
         told: tuple[Attendee, ...] = ()
         event.moved_dates = format_moves(
             (was, to) for was, to in parse_moves(event.moved_dates) if was != when
@@ -153,6 +154,7 @@ async def move_date(
     *,
     code: str | None = None,
     now: datetime | None = None,
+    language: str = "en",
 ) -> Moved:
     """Move one date of the series (the day as the rule has it) to another time, keeping the rule: the
     date its cards show keeps its answers, like an edit of its time."""
@@ -163,8 +165,8 @@ async def move_date(
         event = await access.manageable_event(uow, link_id, requester, now)
         if event.recurrence is None or event.series_start is None or event.occurrence_start is None:
             raise NotASeries()
-        original = _date_of(event, day, now)
-        to = dates.parse_when(when, event.timezone, now=now).starts_at
+        original = _date_of(event, day, now, language)
+        to = dates.parse_when(when, event.timezone, now=now, language=language).starts_at
         check_move(event, original, to, now)
         if original == event.occurrence_start:
             length = event.ends_at - event.starts_at if event.ends_at else None
@@ -224,11 +226,11 @@ def check_move(event: Event, original: datetime, to: datetime, now: datetime) ->
         raise InvalidField("move", "too_early", after=previous, timezone=event.timezone)
 
 
-def _date_of(event: Event, text: str, now: datetime) -> datetime:
+def _date_of(event: Event, text: str, now: datetime, language: str = "en") -> datetime:
     """The series' start on the day typed (its day by the rule); refused if the rule has no date that
     day, or it is gone."""
     assert event.recurrence is not None and event.series_start is not None
-    day: date = dates.parse_day(text, event.timezone, now=now)
+    day: date = dates.parse_day(text, event.timezone, now=now, language=language)
     found = recurrence.start_on(event.recurrence, event.series_start, event.timezone, day)
     shown = event.occurrence_start
     if found is None or (shown is not None and found < shown) or found in _skipped(event):

@@ -76,10 +76,10 @@ class NewCode:
     secret_code: str
 
 
-def _span(when: str | datetime | dates.When, timezone: str, now: datetime) -> dates.When:
+def _span(when: str | datetime | dates.When, timezone: str, now: datetime, language: str) -> dates.When:
     """What was typed, read in ``timezone``; or an instant (with an end) fixed earlier, still ahead."""
     if isinstance(when, str):
-        return dates.parse_when(when, timezone, now=now)
+        return dates.parse_when(when, timezone, now=now, language=language)
     span = when if isinstance(when, dates.When) else dates.When(when, None)
     if span.starts_at.tzinfo is None:
         raise InvalidField("when", "no_timezone")
@@ -103,13 +103,15 @@ async def create_event(
     origin: str | None = None,
     zone_chosen: bool = True,
     repeat: str | None = None,
+    language: str = "en",
 ) -> CreatedEvent:
     """Create an event; its secret code is returned here and never again.
 
     ``origin`` identifies the request (e.g. "chat:message"). Asked again with the same origin, this
     returns the event made the first time, marked ``repeated`` and without a code. With
     ``zone_chosen`` False the chat never chose its timezone: its first such event is remembered, and
-    marked ``names_zone``, so its card says which zone it used.
+    marked ``names_zone``, so its card says which zone it used. ``language`` is the chat's: a date is
+    read in it and in English.
     """
     now = now_or(now)
     if origin is not None and (earlier := await _created_from(uow, origin)) is not None:
@@ -127,7 +129,7 @@ async def create_event(
         if isinstance(when, str) and recurrence.is_series(when)
         else None
     )
-    span = dates.When(repeating.first, None) if repeating else _span(when, timezone, now)
+    span = dates.When(repeating.first, None) if repeating else _span(when, timezone, now, language)
     if repeating is None and repeat is not None:  # a rule chosen with buttons, from the date given
         length = span.ends_at - span.starts_at if span.ends_at else None
         repeating = recurrence.Series(repeat, span.starts_at, length)
@@ -236,6 +238,7 @@ async def edit_event(
     *,
     code: str | None = None,
     now: datetime | None = None,
+    language: str = "en",
 ) -> Edited:
     """Change one field from what a person typed ("" clears a place, details, an end or a deadline;
     "0" removes a limit)."""
@@ -247,7 +250,7 @@ async def edit_event(
         event = await access.manageable_event(uow, link_id, requester, now)
         if event.kind == "poll" and field in POLL_FIXED_FIELDS:
             raise InvalidField(field.value, "poll_field")  # a poll's times change with /editpoll
-        _apply(event, field, value, change, now)
+        _apply(event, field, value, change, now, language)
         event.updated_at = now
         try:
             await uow.events.flush()
@@ -284,13 +287,13 @@ def _clean(field: Field, value: str) -> object:
     return value
 
 
-def _apply(event: Event, field: Field, value: str, change: object, now: datetime) -> None:
+def _apply(event: Event, field: Field, value: str, change: object, now: datetime, language: str) -> None:
     """Set the field on the locked event, keeping its times in order."""
     if field is Field.REPEAT or (field is Field.WHEN and recurrence.is_series(value)):
         series.replace_rule(event, value, now)
     elif field is Field.WHEN:
         # On a series this moves the date its cards show; the rule goes on from that date's place.
-        span = dates.parse_when(value, event.timezone, now=now)
+        span = dates.parse_when(value, event.timezone, now=now, language=language)
         if event.recurrence is not None and event.occurrence_start is not None:
             series.check_move(event, event.occurrence_start, span.starts_at, now)
         if span.ends_at is None and event.ends_at is not None:
@@ -299,9 +302,13 @@ def _apply(event: Event, field: Field, value: str, change: object, now: datetime
         if event.answers_close_at is not None and event.answers_close_at >= event.starts_at:
             event.answers_close_at = None  # a deadline after the new start: answers close at the start
     elif field is Field.END:
-        event.ends_at = dates.parse_end(value, event.starts_at, event.timezone) if value else None
+        event.ends_at = (
+            dates.parse_end(value, event.starts_at, event.timezone, language=language) if value else None
+        )
     elif field is Field.CLOSES:
-        closes = dates.parse_when(value, event.timezone, now=now).starts_at if value else None
+        closes = (
+            dates.parse_when(value, event.timezone, now=now, language=language).starts_at if value else None
+        )
         if closes is not None and closes > event.starts_at:
             raise InvalidField(
                 "closes", "after_start", closes=closes, start=event.starts_at, timezone=event.timezone

@@ -9,10 +9,11 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import keyboards
+from bot import keyboards, languages
 from bot.handlers import basics, create, errors, flows, guards, inline, manage, polls, rsvp, settings
 
 # Only new messages: edited ones would otherwise run a command a second time.
@@ -40,10 +41,12 @@ COMMANDS = {
     "poll": polls.poll_command,
     "closepoll": polls.closepoll,
     "editpoll": polls.editpoll,
+    "language": settings.language,
 }
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(object, languages.set_update_language), group=-4)
     application.add_handler(MessageHandler(guards.UNHANDLED_KINDS, guards.drop_unhandled_kind), group=-3)
     application.add_handler(MessageHandler(NEW_MESSAGES & filters.COMMAND, guards.brake_floods), group=-2)
     application.add_handler(MessageHandler(guards.CODES_IN_GROUPS, guards.refuse_codes_in_groups), group=-1)
@@ -68,6 +71,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         CallbackQueryHandler(settings.on_settings_button, pattern=f"^{keyboards.SETTINGS}:")
     )
     application.add_handler(CallbackQueryHandler(settings.on_zone_choice, pattern=f"^{keyboards.ZONE}:"))
+    application.add_handler(
+        CallbackQueryHandler(settings.on_language_button, pattern=f"^{keyboards.LANGUAGE}:")
+    )
     application.add_handler(CallbackQueryHandler(manage.on_button))
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_handler(ChosenInlineResultHandler(inline.on_chosen_inline_result))

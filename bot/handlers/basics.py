@@ -15,11 +15,11 @@ from core import claims, service
 async def help_command(update: Update, context: SkedjitContext) -> None:
     """Explains how to create, share, edit and delete events."""
     if is_private(update):
-        await reply(update, texts.HELP + poll_texts.HELP_LINE)
+        await reply(update, texts.help_text() + poll_texts.help_line())
     else:
         await reply(
             update,
-            texts.HELP + poll_texts.HELP_LINE + texts.HELP_GROUP_EXTRA,
+            texts.help_text() + poll_texts.help_line() + texts.HELP_GROUP_EXTRA,
             keyboards.add_to_group(context.bot_data.bot_username),
         )
 

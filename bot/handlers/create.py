@@ -9,7 +9,7 @@ from datetime import datetime
 from telegram import Message, Update, User
 from telegram.error import Forbidden, TelegramError
 
-from bot import cards, keyboards, texts
+from bot import cards, i18n, keyboards, texts
 from bot.context import BotData, SkedjitContext
 from bot.handlers.common import command_args, is_group_admin, is_private, reply, sender_kind
 from bot.handlers.steps import Step
@@ -65,7 +65,7 @@ async def newevent(update: Update, context: SkedjitContext) -> None:
         if is_private(update):
             await start_wizard(update, context)
         else:
-            await reply(update, texts.NEWEVENT_USAGE)
+            await reply(update, texts.newevent_usage())
         return
     setup = await chat_settings.setup_for_new_event(
         data.uow(), message.chat_id, data.settings.default_timezone
@@ -131,6 +131,7 @@ async def create_in_chat(
             origin=origin,
             zone_chosen=setup.chosen or timezone is not None,
             repeat=repeat,
+            language=i18n.current(),
         )
 
 
@@ -158,7 +159,7 @@ async def on_when(update: Update, context: SkedjitContext, state: flows.FlowStat
     data = context.bot_data
     chat_id, user_id = _chat_and_user(update)
     zone = await chat_settings.chat_timezone(data.uow(), chat_id, data.settings.default_timezone)
-    when = dates.parse_when(text, zone)
+    when = dates.parse_when(text, zone, language=i18n.current())
     # The instant, not the text: read again later, "tomorrow" could mean another day.
     answers = {
         **state.data,
@@ -283,7 +284,8 @@ async def publish(
         await _publish_again(message, context, created, user)
         return
     await cards.reply_card(message, data, created.event, show_names=True, zone_hint=created.names_zone)
-    code_text = texts.code_dm(created.event, created.secret_code)
+    with i18n.use(await data.languages.of_person(data, user.id, user.language_code)):
+        code_text = texts.code_dm(created.event, created.secret_code)
     if message.chat.type == "private":
         await send_important(context.bot, message.chat_id, code_text)
         return

@@ -6,7 +6,7 @@ import logging
 
 from telegram import InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent, Update
 
-from bot import cards, poll_texts, texts
+from bot import cards, i18n, poll_texts, texts
 from bot.context import SkedjitContext
 from bot.handlers.common import extract_link
 from bot.keyboards import NEW_PAYLOAD
@@ -87,5 +87,5 @@ async def on_chosen_inline_result(update: Update, context: SkedjitContext) -> No
     link = extract_link(chosen.result_id)
     if link is not None:
         await card_records.record_card(
-            context.bot_data.uow(), link, inline_message_id=chosen.inline_message_id
+            context.bot_data.uow(), link, inline_message_id=chosen.inline_message_id, language=i18n.current()
         )

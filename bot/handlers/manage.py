@@ -8,7 +8,7 @@ import re
 from telegram import InputFile, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot import cards, keyboards, poll_texts, texts
+from bot import cards, i18n, keyboards, poll_texts, texts
 from bot.context import SkedjitContext
 from bot.handlers import rsvp
 from bot.handlers.common import command_args, extract_link, is_private, reply, requester
@@ -125,7 +125,9 @@ async def apply_edit(
     if field in CLEARABLE_FIELDS and value == texts.CLEAR_WORD:
         value = ""
     try:
-        edited = await service.edit_event(data.uow(), link, requester(update), field, value, code=code)
+        edited = await service.edit_event(
+            data.uow(), link, requester(update), field, value, code=code, language=i18n.current()
+        )
     except NotAllowed:
         if is_private(update):
             await open_menu(update, context, link, then=Then.EDIT)
@@ -246,8 +248,11 @@ async def export(update: Update, context: SkedjitContext) -> None:
         else:
             await _not_creator_here(update, context, link)
         return
-    document = InputFile(texts.answers_csv(answers), filename=texts.answers_filename(answers.event))
-    caption = texts.EXPORT_CAPTION.format(title=texts.esc(answers.event.title))
+    user = update.effective_user
+    # The list goes to the person's private chat: in their language, whichever chat asked for it.
+    with i18n.use(await data.languages.of_person(data, user.id, user.language_code)):
+        document = InputFile(texts.answers_csv(answers), filename=texts.answers_filename(answers.event))
+        caption = texts.EXPORT_CAPTION.format(title=texts.esc(answers.event.title))
     if is_private(update):
         await update.effective_message.reply_document(
             document, caption=caption, parse_mode="HTML", do_quote=False
@@ -277,7 +282,9 @@ async def skipdate(update: Update, context: SkedjitContext) -> None:
         await reply(update, texts.SKIP_USAGE)
         return
     try:
-        skipped = await series.skip_date(data.uow(), link, requester(update), day=rest or None, code=code)
+        skipped = await series.skip_date(
+            data.uow(), link, requester(update), day=rest or None, code=code, language=i18n.current()
+        )
     except NotAllowed:
         if is_private(update):
             await open_menu(update, context, link, then=Then.MENU)
@@ -295,10 +302,14 @@ async def skipdate(update: Update, context: SkedjitContext) -> None:
             texts.SKIPPED_DATE.format(title=texts.esc(event.title), day=day, next=texts.esc(following)),
         )
     data.card_sync.kick()
-    told = texts.SKIPPED_TOLD.format(
-        title=texts.esc(event.title), day=day, link=texts.deep_link(data.bot_username, event.link_id)
-    )
+    languages = await data.languages.of_chats(data, [person.user_id for person in skipped.told])
     for person in skipped.told:
+        with i18n.use(languages[person.user_id]):
+            told = texts.SKIPPED_TOLD.format(
+                title=texts.esc(event.title),
+                day=format_day(skipped.day, event.timezone),
+                link=texts.deep_link(data.bot_username, event.link_id),
+            )
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(person.user_id, told, parse_mode="HTML")
 
@@ -317,7 +328,9 @@ async def movedate(update: Update, context: SkedjitContext) -> None:
         return
     day, when = (part.strip() for part in parts)
     try:
-        moved = await series.move_date(data.uow(), link, requester(update), day, when, code=code)
+        moved = await series.move_date(
+            data.uow(), link, requester(update), day, when, code=code, language=i18n.current()
+        )
     except NotAllowed:
         if is_private(update):
             await open_menu(update, context, link, then=Then.MENU)

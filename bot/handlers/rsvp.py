@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot import keyboards, texts
+from bot import i18n, keyboards, texts
 from bot.context import SkedjitContext
 from bot.timefmt import format_when
 from bot.wire import NO_PREVIEW
@@ -46,7 +46,7 @@ async def on_guest(update: Update, context: SkedjitContext) -> None:
     data = context.bot_data
     outcome = await attendance.bring_one_more(data.uow(), callback.link_id, user_id=user.id)
     guests = outcome.guests
-    await query.answer(texts.GUESTS_NOW.get(guests) or texts.GUESTS_MANY.format(count=guests))
+    await query.answer(texts.guests_now(guests))
     data.card_sync.kick()
     for person in outcome.promoted:
         await tell_promoted(context, person.user_id, outcome.event)
@@ -60,11 +60,12 @@ async def on_closed(update: Update, context: SkedjitContext) -> None:
 
 async def tell_promoted(context: SkedjitContext, user_id: int, event: Headline) -> None:
     data = context.bot_data
-    text = texts.PROMOTED.format(
-        title=texts.esc(event.title),
-        when=texts.esc(format_when(event.starts_at, event.timezone)),
-        link=texts.deep_link(data.bot_username, event.link_id),
-    )
+    with i18n.use((await data.languages.of_chats(data, [user_id]))[user_id]):
+        text = texts.PROMOTED.format(
+            title=texts.esc(event.title),
+            when=texts.esc(format_when(event.starts_at, event.timezone)),
+            link=texts.deep_link(data.bot_username, event.link_id),
+        )
     try:
         await context.bot.send_message(user_id, text, parse_mode="HTML", link_preview_options=NO_PREVIEW)
     except TelegramError as exc:

@@ -1,10 +1,11 @@
-"""/timezone and /settings: how a chat works (a group's admins decide; a person decides their own)."""
+"""/timezone, /language and /settings: how a chat works (a group's admins decide; a person decides their
+own)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot import keyboards, texts
+from bot import i18n, keyboards, texts
 from bot.context import SkedjitContext
 from bot.handlers.common import command_args, is_group_admin, is_private, reply
 from bot.timefmt import format_when
@@ -63,6 +64,51 @@ async def on_zone_choice(update: Update, context: SkedjitContext) -> None:
         parse_mode="HTML",
     )
     data.card_sync.kick()
+
+
+async def language(update: Update, context: SkedjitContext) -> None:
+    """Shows the chat's language, with a button for each language the bot speaks; ``/language ru`` sets it."""
+    assert update.effective_message is not None and update.effective_chat is not None
+    chosen = i18n.normalize(command_args(update.effective_message))
+    if chosen is not None:
+        if not is_private(update) and not await is_group_admin(update, context):
+            await reply(update, texts.LANGUAGE_ADMINS_ONLY)
+            return
+        await _set_language(context, update.effective_chat.id, chosen)
+        await reply(update, texts.LANGUAGE_SET.format(language=texts.esc(i18n.LANGUAGES[chosen])))
+        return
+    current = i18n.current()
+    await reply(
+        update,
+        texts.LANGUAGE_SHOW.format(language=texts.esc(i18n.LANGUAGES[current])),
+        keyboards.language_menu(current),
+    )
+
+
+async def on_language_button(update: Update, context: SkedjitContext) -> None:
+    """Sets the chat's language: a group's admins only; in a private chat, the person's own."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    callback = keyboards.decode_callback(query.data)
+    assert callback.language is not None
+    if not is_private(update) and not await is_group_admin(update, context):
+        await query.answer(texts.LANGUAGE_ADMINS_ONLY, show_alert=True)
+        return
+    await _set_language(context, query.message.chat.id, callback.language)
+    await query.answer()
+    await query.edit_message_text(
+        texts.LANGUAGE_SET.format(language=texts.esc(i18n.LANGUAGES[callback.language])),
+        parse_mode="HTML",
+        reply_markup=keyboards.language_menu(callback.language),
+    )
+
+
+async def _set_language(context: SkedjitContext, chat_id: int, language: str) -> None:
+    """Store the chat's language, use it in this process from now on, and answer in it."""
+    data = context.bot_data
+    await chat_settings.set_chat_language(data.uow(), chat_id, language)
+    data.languages.chosen(chat_id, language)
+    i18n.set_language(language)
 
 
 async def settings(update: Update, context: SkedjitContext) -> None:

@@ -114,6 +114,7 @@ class DirectViews:
             inlines=[c.inline_message_id for c in cards],
             ats=[c.at for c in cards],
             versions=[c.version for c in cards],
+            languages=[c.language for c in cards],
         )
         return [None] * len(cards)
 

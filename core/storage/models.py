@@ -139,6 +139,8 @@ class PostedCard(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A poll's card, posted before the poll was decided: it goes on showing the decision, not the event.
     shows_poll: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A card sent inline, whose chat the bot never learns: the language it was sent in (the sharer's).
+    language: Mapped[str | None] = mapped_column(String(16))
 
     event: Mapped[Event] = relationship(back_populates="cards")
 
@@ -187,6 +189,14 @@ class ChatSettings(Base):
     creators: Mapped[str] = mapped_column(String(8), default="anyone", server_default="anyone")
     # The first event made here before anyone chose a timezone: its card said which zone it used.
     first_event_link: Mapped[str | None] = mapped_column(String(16))
+    # The language chosen with /language (a group's admins; a person for their private chat), and when:
+    # every bot process keeps all choices in memory and reads the new ones since its last look.
+    language: Mapped[str | None] = mapped_column(String(16))
+    language_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A private chat: its person's Telegram language as last seen, for messages sent to them unasked.
+    seen_language: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_chat_settings_language_at", "language_at"),)
 
 
 class CodeAttempt(Base):

@@ -240,6 +240,7 @@ class CardRepository:
                 "inline": card.inline_message_id,
                 "at": card.at,
                 "version": card.version,
+                "language": card.language,
             },
         )
 
@@ -414,6 +415,43 @@ class SettingsRepository:
             _insert(self.session)(ChatSettings)
             .values(chat_id=chat_id, creators=creators)
             .on_conflict_do_update(index_elements=["chat_id"], set_={"creators": creators})
+        )
+        await self.session.execute(statement)
+
+    async def languages_of(self, chat_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+        """(chosen, seen) language of each chat that has settings, in one statement."""
+        if not chat_ids:
+            return {}
+        query = select(ChatSettings.chat_id, ChatSettings.language, ChatSettings.seen_language).where(
+            ChatSettings.chat_id.in_(list(chat_ids))
+        )
+        return {row.chat_id: (row.language, row.seen_language) for row in await self.session.execute(query)}
+
+    async def chosen_languages(self, since: datetime | None) -> list[tuple[int, str, datetime]]:
+        """(chat, language, when chosen) of every choice made after ``since`` (all of them for None)."""
+        query = select(ChatSettings.chat_id, ChatSettings.language, ChatSettings.language_at).where(
+            ChatSettings.language.is_not(None),
+            ChatSettings.language_at.is_not(None) if since is None else ChatSettings.language_at > since,
+        )
+        return [(row.chat_id, row.language, row.language_at) for row in await self.session.execute(query)]
+
+    async def set_language(self, chat_id: int, language: str, at: datetime) -> None:
+        statement = (
+            _insert(self.session)(ChatSettings)
+            .values(chat_id=chat_id, language=language, language_at=at)
+            .on_conflict_do_update(index_elements=["chat_id"], set_={"language": language, "language_at": at})
+        )
+        await self.session.execute(statement)
+
+    async def set_seen_language(self, chat_id: int, language: str) -> None:
+        statement = (
+            _insert(self.session)(ChatSettings)
+            .values(chat_id=chat_id, seen_language=language)
+            .on_conflict_do_update(
+                index_elements=["chat_id"],
+                set_={"seen_language": language},
+                where=ChatSettings.seen_language.is_distinct_from(language),
+            )
         )
         await self.session.execute(statement)
 

@@ -71,6 +71,7 @@ class CardRecord:
     inline_message_id: str | None
     at: datetime
     version: int = 0  # the event's card_version the message shows (0: unknown, so it is brought up to date)
+    language: str | None = None  # a card sent inline: the language it was written in
 
 
 def summarise(answers: Iterable[Answer]) -> RsvpSummary:
@@ -129,11 +130,27 @@ def _record_cards(insert: Any, asked: FromClause) -> Insert:
     # A card already known, or one of an event deleted meanwhile, is skipped. In the order asked, so the
     # cards' ids (the order edits go out in) follow it.
     source = (
-        select(_EVENTS.c.id, asked.c.chat, asked.c.message, asked.c.inline, asked.c.at, asked.c.version)
+        select(
+            _EVENTS.c.id,
+            asked.c.chat,
+            asked.c.message,
+            asked.c.inline,
+            asked.c.at,
+            asked.c.version,
+            asked.c.language,
+        )
         .select_from(asked.join(_EVENTS, _EVENTS.c.link_id == asked.c.link))
         .order_by(asked.c.i)
     )
-    columns = ["event_id", "chat_id", "message_id", "inline_message_id", "created_at", "shown_version"]
+    columns = [
+        "event_id",
+        "chat_id",
+        "message_id",
+        "inline_message_id",
+        "created_at",
+        "shown_version",
+        "language",
+    ]
     return (
         insert(PostedCard.__table__)
         .from_select(columns, source, include_defaults=False)
@@ -157,6 +174,7 @@ _ONE_CARD = (
         bindparam("inline", type_=String).label("inline"),
         bindparam("at", type_=UtcDateTime()).label("at"),
         bindparam("version", type_=Integer).label("version"),
+        bindparam("language", type_=String).label("language"),
         literal(1, Integer).label("i"),
     )
 ).subquery("asked")
@@ -175,8 +193,9 @@ _MANY_CARDS = (
         bindparam("inlines", type_=ARRAY(String)),
         bindparam("ats", type_=ARRAY(postgresql.TIMESTAMP(timezone=True))),
         bindparam("versions", type_=ARRAY(Integer)),
+        bindparam("languages", type_=ARRAY(String)),
     )
-    .table_valued("link", "chat", "message", "inline", "at", "version", with_ordinality="i")
+    .table_valued("link", "chat", "message", "inline", "at", "version", "language", with_ordinality="i")
     .render_derived(name="asked")
 )
 

@@ -52,6 +52,7 @@ BOT_SETTINGS = frozenset(
         "DATABASE_URL",
         "BCRYPT_ROUNDS",
         "DEFAULT_TIMEZONE",
+        "DEFAULT_LANGUAGE",
         "LOG_LEVEL",
         "WEBHOOK_URL",
         "WEBHOOK_SECRET",

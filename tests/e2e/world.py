@@ -76,9 +76,9 @@ class World:
 
     # -- the world -------------------------------------------------------------------------
 
-    async def user(self, name: str, *, opened_the_bot: bool = False) -> dict:
+    async def user(self, name: str, *, opened_the_bot: bool = False, language_code: str = "en") -> dict:
         """A new Telegram user; ``opened_the_bot`` has them /start a private chat first."""
-        user = await self.tg.add_user(name)
+        user = await self.tg.add_user(name, language_code=language_code)
         if opened_the_bot:
             await self.says(user, user, "/start", expect="Skedjit")
         return user

@@ -99,7 +99,11 @@ Control = Callable[[FakeTelegram, Mapping[str, Any]], Any]
 
 _CONTROL_POST: dict[str, Control] = {
     "users": lambda f, b: f.add_user(
-        b["first_name"], b.get("username"), b.get("user_id"), last_name=b.get("last_name")
+        b["first_name"],
+        b.get("username"),
+        b.get("user_id"),
+        last_name=b.get("last_name"),
+        language_code=b.get("language_code", "en"),
     ),
     "groups": lambda f, b: f.add_group(
         b["title"],
@@ -303,10 +307,17 @@ class FakeTelegramClient:
 
     # world setup
     async def add_user(
-        self, first_name: str, username: str | None = None, user_id: int | None = None
+        self,
+        first_name: str,
+        username: str | None = None,
+        user_id: int | None = None,
+        *,
+        language_code: str | None = "en",
     ) -> JsonDict:
-        """Create a user."""
-        return await self._post("users", first_name=first_name, username=username, user_id=user_id)
+        """Create a user (their Telegram app in ``language_code``)."""
+        return await self._post(
+            "users", first_name=first_name, username=username, user_id=user_id, language_code=language_code
+        )
 
     async def add_group(
         self, title: str, chat_id: int | None = None, *, supergroup: bool = True, bot_is_admin: bool = True

@@ -25,7 +25,10 @@ SIMPLE_TAGS = {
     "pre": "pre",
     "blockquote": "blockquote",
 }
-SUPPORTED_TAGS = frozenset({*SIMPLE_TAGS, "a", "span", "tg-emoji"})
+SUPPORTED_TAGS = frozenset({*SIMPLE_TAGS, "a", "span", "tg-emoji", "tg-time"})
+# <tg-time unix="…" format="…">: "r" (relative), or an optional weekday, date (short or long) and time
+# (short or long), in that order (https://core.telegram.org/bots/api#date-time-entity-formatting).
+DATE_TIME_FORMAT_RE = re.compile(r"r|w?[dD]?[tT]?")
 # Telegram decodes only these named entities (plus numeric ones); others stay literal text.
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
@@ -182,6 +185,20 @@ class _TelegramHTMLParser(HTMLParser):
                     f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {self._byte_offset()}'
                 )
             return {"type": "custom_emoji", "custom_emoji_id": attrs["emoji-id"]}
+        if tag == "tg-time":
+            unix, fmt = attrs.get("unix", ""), attrs.get("format")
+            if not unix.isascii() or not unix.isdigit() or set(attrs) - {"unix", "format"}:
+                raise EntityParseError(
+                    f'Tag "tg-time" must have a numeric attribute "unix" at byte offset {self._byte_offset()}'
+                )
+            if fmt is not None and (not fmt or not DATE_TIME_FORMAT_RE.fullmatch(fmt)):
+                raise EntityParseError(
+                    f'Invalid date-time format "{fmt}" at byte offset {self._byte_offset()}'
+                )
+            entity: Entity = {"type": "date_time", "unix_time": int(unix)}
+            if fmt is not None:
+                entity["date_time_format"] = fmt
+            return entity
         if tag == "code" and self._stack and self._stack[-1].tag == "pre":
             language = attrs.get("class", "")
             pre = self._stack[-1].entity
