@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
+from dateparser.languages import default_loader
 
 from core.clock import as_utc
 from core.errors import InvalidField
@@ -308,7 +310,7 @@ class _Reading:
             raise self.refuse("not_understood")
         if (parsed.hour, parsed.minute) != (token.hour, token.minute):
             raise self.refuse("time_not_understood")
-        if not _agrees_with_day_words(text, parsed.date(), self.local_now):
+        if not _agrees_with_day_words(text, parsed.date(), self.local_now, self.languages):
             raise self.refuse("not_understood")
         parsed = parsed.replace(second=0, microsecond=0)
         if parsed.tzinfo is not None:
@@ -350,7 +352,7 @@ class _Reading:
                 wall += timedelta(days=1)
             return _Moment(wall, start.zone, *_localise(wall, start.zone))
         end = self.side(text)
-        if _DAY_NAMED_RE.search(text):
+        if _day_words(self.languages[0]).names_a_day.search(text):
             return end
         # "tomorrow 19:30 - 22:00 UTC": an end with a zone but no day ends on the start's day.
         wall = datetime.combine(start.instant.astimezone(end.zone).date(), end.wall.time())
@@ -397,7 +399,7 @@ class _Reading:
     def _day(self, text: str) -> date | None:
         """The day a text without a time of day names, if it is understood."""
         parsed = _dateparse(_day_month_in_words(text), self.local_now, self.languages) if text else None
-        if parsed is None or not _agrees_with_day_words(text, parsed.date(), self.local_now):
+        if parsed is None or not _agrees_with_day_words(text, parsed.date(), self.local_now, self.languages):
             return None
         today = self.local_now.date()
         if parsed.date() == today + timedelta(days=7) and not _NEXT_RE.search(text):
@@ -590,15 +592,81 @@ def _duration_minutes(text: str) -> int | None:
     return 30 if match["half"] else 60
 
 
-def _agrees_with_day_words(text: str, day: date, local_now: datetime) -> bool:
-    """Whether the date read matches the "today", "tomorrow" or weekday written: dateparser may drop them."""
+def _agrees_with_day_words(
+    text: str, day: date, local_now: datetime, languages: tuple[str, ...] = _LANGUAGES
+) -> bool:
+    """Whether the date read matches the "today", "tomorrow" or weekday written (in English or the
+    chat's language): dateparser may drop them."""
     today = local_now.date()
-    if _TOMORROW_RE.search(text):
+    words = _day_words(languages[0])
+    if words.tomorrow.search(text):
         return day == today + timedelta(days=1)
-    if _TODAY_RE.search(text):
+    if words.today.search(text):
         return day == today
-    weekdays = {_WEEKDAY_INDEX[match.group()[:3].lower()] for match in _WEEKDAY_RE.finditer(text)}
+    weekdays = {words.weekday_index[match.group().lower()] for match in words.weekday.finditer(text)}
     return len(weekdays) != 1 or day.weekday() in weekdays
+
+
+@dataclass(frozen=True, slots=True)
+class _DayWords:
+    """The words that name a day, in English and one other language: weekdays (each to its index),
+    today, tomorrow, and anything that names a day at all (an end "Sun 02:00" keeps its own day)."""
+
+    weekday: re.Pattern[str]
+    weekday_index: dict[str, int]
+    today: re.Pattern[str]
+    tomorrow: re.Pattern[str]
+    names_a_day: re.Pattern[str]
+
+
+_WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_KEYS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    # Longest first, so "sexta-feira" wins over "sexta"; whole words only.
+    ordered = sorted({re.escape(word) for word in words if word}, key=len, reverse=True)
+    return rf"(?<!\w)(?:{'|'.join(ordered)})(?!\w)"
+
+
+@cache
+def _day_words(language: str) -> _DayWords:
+    """Built from dateparser's own data for the language (the library that reads the dates), not from
+    tables of ours. A weekday word that is also a month word ("mar": martes and marzo) is left out."""
+    english_index = {name: index for name, index in _WEEKDAY_INDEX.items()}
+    english_index.update({key: index for index, key in enumerate(_WEEKDAY_KEYS)})
+    english_index.update({"tues": 1, "thur": 3, "thurs": 3})
+    if language == "en":
+        return _DayWords(_WEEKDAY_RE, english_index, _TODAY_RE, _TOMORROW_RE, _DAY_NAMED_RE)
+    info = default_loader.get_locale(language).info
+    months = {_plain_letters(word.lower()) for key in _MONTH_KEYS for word in info.get(key, [])}
+    index = dict(english_index)
+    for number, key in enumerate(_WEEKDAY_KEYS):
+        for word in info.get(key, []):
+            form = _plain_letters(word.lower())
+            # One letter is too little to be sure of; two words are how dateparser lists variants we
+            # would rather not guess at ("دو شنبه" under Saturday).
+            if form not in months and len(form) > 1 and " " not in form:
+                index.setdefault(form, number)
+    relative = info.get("relative-type", {})
+    today = [_plain_letters(word.lower()) for word in relative.get("0 day ago", [])]
+    tomorrow = [_plain_letters(word.lower()) for word in relative.get("in 1 day", [])]
+    weekday = re.compile(_alternatives(index), re.IGNORECASE)
+    return _DayWords(
+        weekday,
+        index,
+        re.compile(rf"{_TODAY_RE.pattern}|{_alternatives(today)}", re.IGNORECASE) if today else _TODAY_RE,
+        re.compile(rf"{_TOMORROW_RE.pattern}|{_alternatives(tomorrow)}", re.IGNORECASE)
+        if tomorrow
+        else _TOMORROW_RE,
+        re.compile(
+            rf"{_DAY_NAMED_RE.pattern}|{weekday.pattern}|{_alternatives([*months, *today, *tomorrow])}",
+            re.IGNORECASE,
+        ),
+    )
 
 
 def _example_on(day: date, local_now: datetime) -> datetime | None:
@@ -618,14 +686,29 @@ def _languages(language: str) -> tuple[str, ...]:
 
 def _in_plain_form(text: str, language: str) -> str:
     """What dateparser and the time tokens do not read in a language, in a form they do."""
-    text = text.translate(_DIGITS)
+    text = _plain_letters(text.translate(_DIGITS))
     if language == "de":
         text = _UHR_RE.sub(lambda m: f"{int(m['hour']):02d}:{m['minute'] or '00'}", text)
         text = _GERMAN_AM_RE.sub("", text)
     return text
 
 
+# Persian keyboards type ی and ک where dateparser's data has the Arabic ي and ك, and write the
+# zero-width non-joiner inside "پنج‌شنبه" that its data sometimes lacks: one form for both sides.
+_PLAIN_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "\u200c": None})
+
+
+def _plain_letters(text: str) -> str:
+    return text.translate(_PLAIN_LETTERS)
+
+
+# dateparser reads "next saturday" and "sat", but not "next sat".
+_NEXT_SHORT_DAY_RE = re.compile(r"\bnext\s+(mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b", re.IGNORECASE)
+_FULL_DAY = dict(zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), _WEEKDAY_KEYS, strict=True))
+
+
 def _dateparse(text: str, local_base: datetime, languages: tuple[str, ...] = _LANGUAGES) -> datetime | None:
+    text = _NEXT_SHORT_DAY_RE.sub(lambda m: "next " + _FULL_DAY[m[1][:3].lower()], text)
     try:
         return dateparser.parse(
             text, languages=list(languages), settings={**_SETTINGS, "RELATIVE_BASE": local_base}

@@ -186,10 +186,18 @@ def parse_capacity(text: str) -> int | None:
     value = " ".join(text.split()).lower()
     if value in _NO_LIMIT_WORDS:
         return None
-    # str.isdigit() also accepts "²" and other digits int() reads differently; only ASCII counts here.
-    if not (value.isascii() and value.isdigit()):
+    number = _number(value)
+    if number is None:
         raise InvalidField("capacity", "not_a_number")
-    return clean_capacity(int(value))
+    return clean_capacity(number)
+
+
+def _number(value: str) -> int | None:
+    """A whole number typed in any script's decimal digits ("12", Persian "۱۲", Arabic "١٢"), as
+    phones type them; not "²" or "½", which ``str.isdigit`` would let through."""
+    if not value or len(value) > 9 or not all(unicodedata.category(ch) == "Nd" for ch in value):
+        return None
+    return int("".join(str(unicodedata.decimal(ch)) for ch in value))
 
 
 def parse_guests(text: str) -> int:
@@ -197,9 +205,9 @@ def parse_guests(text: str) -> int:
     value = " ".join(text.split()).lower()
     if value in _NO_LIMIT_WORDS or value == "no":
         return 0
-    if not (value.isascii() and value.isdigit()):
+    guests = _number(value)
+    if guests is None:
         raise InvalidField("guests", "not_a_number", limit=MAX_GUESTS)
-    guests = int(value)
     if guests > MAX_GUESTS:
         raise InvalidField("guests", "out_of_range", limit=MAX_GUESTS)
     return guests
