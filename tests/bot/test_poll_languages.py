@@ -68,7 +68,8 @@ async def test_a_poll_in_a_russian_group_reads_russian_with_each_time_an_entity(
     assert [b["text"] for b in harness.buttons(card)][:2] == ["1. пт, 5 дек., 19:00", "2. сб, 6 дек., 15:00"]
     await harness.tap(bob, card, harness.button(card, "1. ")["callback_data"])
     assert harness.fake.callback_answers[-1]["text"] == "пт, 5 дек., 19:00: да"
-    assert "✅ Bob" in _current(harness, group, card)["text"]
+    edited = _current(harness, group, card)["text"]  # re-rendered by card sync, in the group's language
+    assert "✅ Bob" in edited and "Когда вам удобно?" in edited and "⭐" in edited
 
 
 async def test_a_poll_in_a_russian_group_reads_russian_dates(harness: BotHarness, alice, bob, group):
@@ -118,3 +119,18 @@ async def test_my_events_marks_a_poll_and_its_edit_menu_offers_the_title_only(ha
     await harness.send(alice, alice, f"/start m_{link}")
     await harness.tap(alice, harness.last(alice), f"ep:{link}")
     assert [b["text"] for b in harness.buttons(harness.last(alice))] == ["Title"]
+
+
+async def test_a_time_taken_off_an_english_groups_poll_is_told_to_its_voter_in_russian(
+    harness: BotHarness, alice, group
+):
+    ivan = harness.fake.add_user("Ivan", "ivan", language_code="ru")
+    await harness.send(ivan, ivan, "/start")
+    await harness.send(alice, group, "/poll Games | 2031-12-05 19:00 | 2031-12-06 15:00 | 2031-12-07 11:00")
+    card = harness.card_in(group)
+    await harness.tap(ivan, card, harness.button(card, "1. ")["callback_data"])
+    assert harness.fake.callback_answers[-1]["text"] == "Fri 5 Dec, 19:00: yes"  # the group's language
+    link = _link(card)
+    await harness.send(alice, group, f"/editpoll {link} options 2031-12-06 15:00 | 2031-12-07 11:00")
+    assert "The votes of 1 person on times taken off were dropped" in harness.last(group)["text"]
+    assert "организатор изменил варианты" in harness.last(ivan)["text"]
