@@ -13,9 +13,10 @@ from babel.messages.pofile import read_po
 
 from bot import i18n, i18n_check, poll_texts, texts
 from bot.app import GROUP_COMMANDS, PRIVATE_COMMANDS, command_menu
+from bot.handlers.polls import parse_poll
 from bot.reminders import reminder_text
 from bot.timefmt import describe_offsets, describe_seconds, plural
-from core import errors, recurrence
+from core import errors, polls, recurrence
 from core.config import LANGUAGE_CODES
 from core.events import GOING, MAYBE, WAITING, Attendee, EventView, RsvpSummary
 from core.polls import IF_NEED_BE, NO, YES, OptionView, PollView
@@ -379,3 +380,14 @@ def _errors() -> list[errors.DomainError]:
     ]
     unknown = errors.InvalidField("when", "something new", **params)
     return [*simple, errors.TooManyAttempts(retry_after_seconds=125), *invalid, unknown]
+
+
+@pytest.mark.parametrize("language", list(i18n.LANGUAGES))
+def test_every_languages_poll_example_is_a_poll_the_bot_accepts_in_it(language):
+    """The example a usage note shows must work when typed: its times and its deadline word."""
+    with i18n.use(language):
+        example = texts.plain(poll_texts.example())
+        title, options, closes = parse_poll(example.split(" ", 1)[1])
+        spans = polls.parse_options(options, "Europe/Paris", NOW, language=language)
+        deadline = polls.parse_deadline(closes, spans, "Europe/Paris", NOW, language=language)
+    assert title and len(spans) == 3 and deadline is not None
