@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterator
+import sys
+import types
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -123,8 +125,69 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 _ = gettext_
 
 
+class Source(str):
+    """English source text of a catalog message: what ``N_`` marks."""
+
+    __slots__ = ()
+
+
 def N_(message: str) -> str:
-    return message
+    return Source(message)
+
+
+def _is_marked(value: object) -> bool:
+    if isinstance(value, Source):
+        return True
+    if isinstance(value, dict):
+        return bool(value) and all(isinstance(v, Source) for v in value.values())
+    if isinstance(value, tuple):
+        return bool(value) and all(isinstance(v, Source) for v in value)
+    return False
+
+
+def _translate(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: gettext_(text) for key, text in value.items()}
+    if isinstance(value, tuple):
+        return tuple(gettext_(text) for text in value)
+    assert isinstance(value, str)
+    return gettext_(value)
+
+
+def translate_constants(module_name: str) -> tuple[frozenset[str], Callable[[str], object]]:
+    """Make the module's upper-case constants marked with ``N_`` (strings, or dicts and tuples of them)
+    read, from outside it (``texts.SORRY``), in the current language; call at the module's end.
+
+    Each is translated once per language and kept: a lookup is then two dict reads. Returns the names
+    marked, and the function that reads one of them in the current language (for use inside the module).
+    """
+    module = sys.modules[module_name]
+    namespace = vars(module)
+    marked = frozenset(
+        name for name, value in list(namespace.items()) if name.isupper() and _is_marked(value)
+    )
+    tables: dict[str, dict[str, object]] = {}
+
+    def translated(name: str) -> object:
+        """The constant ``name`` in the current language."""
+        language = current()
+        table = tables.get(language)
+        if table is None:
+            table = tables.setdefault(language, {})
+        try:
+            return table[name]
+        except KeyError:
+            value = table[name] = _translate(namespace[name])
+            return value
+
+    class TranslatedModule(types.ModuleType):
+        def __getattribute__(self, name: str) -> object:
+            if name in marked:
+                return translated(name)
+            return super().__getattribute__(name)
+
+    module.__class__ = TranslatedModule
+    return marked, translated
 
 
 def warm_up() -> None:

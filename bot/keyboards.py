@@ -202,10 +202,16 @@ def manage_menu(link_id: str) -> InlineKeyboardMarkup:
     )
 
 
-def pick_field(link_id: str) -> InlineKeyboardMarkup:
+# What the Edit button changes on a poll: its times change with /editpoll (the menu above says how).
+POLL_FIELDS = (Field.TITLE,)
+
+
+def pick_field(link_id: str, *, poll: bool = False) -> InlineKeyboardMarkup:
+    """A button per field the person may change: every field of an event; a poll's title only."""
+    labels = texts.FIELD_LABELS
     buttons = [
-        InlineKeyboardButton(texts.FIELD_LABELS[field], callback_data=_data(EDIT_FIELD, field.value, link_id))
-        for field in Field
+        InlineKeyboardButton(labels[field], callback_data=_data(EDIT_FIELD, field.value, link_id))
+        for field in (POLL_FIELDS if poll else Field)
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 

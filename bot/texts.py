@@ -11,15 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
-import types
 from datetime import date, datetime
 from functools import lru_cache
 from html import escape, unescape
 from zoneinfo import ZoneInfo
 
 from bot import i18n
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.timefmt import (
     date_text,
     describe_delta,
@@ -39,16 +37,6 @@ from core.events import EventView, Field
 from core.service import AnswerList
 
 MAX_MESSAGE = 4096
-
-
-class _Source(str):
-    """English source text of a catalog message: what ``N_`` marks."""
-
-    __slots__ = ()
-
-
-def N_(message: str) -> str:
-    return _Source(message)
 
 
 def esc(text: str) -> str:
@@ -506,6 +494,8 @@ CLAIMED = N_("Here is your event's secret code. A new one was made for you, so o
 MY_EVENTS_EMPTY = N_("You have no upcoming events. Create one with /newevent.")
 MY_EVENTS_HEAD = N_("Your upcoming events:")
 MY_EVENTS_TITLE_MAX = 80
+# A poll among one's events: its earliest time, since it has no time of its own yet.
+MY_EVENTS_POLL = N_("📊 Poll: <b>{title}</b>, from {when}")
 
 
 def my_events(events: list[EventView], bot_username: str) -> str:
@@ -519,10 +509,13 @@ def my_events(events: list[EventView], bot_username: str) -> str:
             if len(event.title) <= MY_EVENTS_TITLE_MAX
             else event.title[: MY_EVENTS_TITLE_MAX - 1] + "…"
         )
-        line = (
-            f"• <b>{esc(title)}</b>, {esc(format_when(event.starts_at, event.timezone))}\n"
-            f"  {deep_link(bot_username, event.link_id)}"
+        when = esc(format_when(event.starts_at, event.timezone))
+        entry = (
+            _(MY_EVENTS_POLL).format(title=esc(title), when=when)
+            if event.is_poll
+            else f"<b>{esc(title)}</b>, {when}"
         )
+        line = f"• {entry}\n  {deep_link(bot_username, event.link_id)}"
         if used + len(line) + 1 > MAX_MESSAGE - 100:
             more = len(events) - shown
             lines.append(ngettext("… and {count} more.", "… and {count} more.", more).format(count=more))
@@ -843,49 +836,6 @@ def _shown(value: object, params: dict[str, object]) -> str:
     return esc(str(value))
 
 
-# Constants marked with N_ (strings, or dicts and tuples of them), read from outside in the current
-# language. Each is translated once per language and kept: a lookup is then two dict reads.
-def _is_marked(value: object) -> bool:
-    if isinstance(value, _Source):
-        return True
-    if isinstance(value, dict):
-        return bool(value) and all(isinstance(v, _Source) for v in value.values())
-    if isinstance(value, tuple):
-        return bool(value) and all(isinstance(v, _Source) for v in value)
-    return False
-
-
-_MARKED = frozenset(name for name, value in list(globals().items()) if name.isupper() and _is_marked(value))
-_TRANSLATED: dict[str, dict[str, object]] = {}
-
-
-def _translate(value: object) -> object:
-    if isinstance(value, dict):
-        return {key: _(text) for key, text in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_(text) for text in value)
-    assert isinstance(value, str)
-    return _(value)
-
-
-def translated(name: str) -> object:
-    """The constant ``name`` in the current language."""
-    language = i18n.current()
-    table = _TRANSLATED.get(language)
-    if table is None:
-        table = _TRANSLATED.setdefault(language, {})
-    try:
-        return table[name]
-    except KeyError:
-        value = table[name] = _translate(globals()[name])
-        return value
-
-
-class _TextsModule(types.ModuleType):
-    def __getattribute__(self, name: str) -> object:
-        if name in _MARKED:
-            return translated(name)
-        return super().__getattribute__(name)
-
-
-sys.modules[__name__].__class__ = _TextsModule
+# Constants marked with N_ (strings, or dicts and tuples of them) read from outside in the current
+# language (``bot.i18n.translate_constants``).
+_MARKED, translated = i18n.translate_constants(__name__)

@@ -142,10 +142,11 @@ class EditedPoll:
 
 
 def parse_options(
-    options: Sequence[str | datetime | dates.When], timezone: str, now: datetime
+    options: Sequence[str | datetime | dates.When], timezone: str, now: datetime, *, language: str = "en"
 ) -> list[dates.When]:
     """Read 2 to 10 times, each still ahead and each a different instant; ``InvalidField`` otherwise
-    (a time's own problem carries ``option``, its number from 1)."""
+    (a time's own problem carries ``option``, its number from 1). Typed times are read in ``language``
+    (the chat's) and in English."""
     if len(options) < MIN_OPTIONS:
         raise InvalidField("options", "too_few", least=MIN_OPTIONS)
     if len(options) > MAX_OPTIONS:
@@ -153,7 +154,7 @@ def parse_options(
     spans: list[dates.When] = []
     for number, option in enumerate(options, start=1):
         try:
-            span = _span(option, timezone, now)
+            span = _span(option, timezone, now, language)
         except InvalidField as exc:
             raise InvalidField(exc.field, exc.reason, **exc.params, option=number) from None
         if any(earlier.starts_at == span.starts_at for earlier in spans):
@@ -164,9 +165,11 @@ def parse_options(
     return spans
 
 
-def _span(option: str | datetime | dates.When, timezone: str, now: datetime) -> dates.When:
+def _span(
+    option: str | datetime | dates.When, timezone: str, now: datetime, language: str = "en"
+) -> dates.When:
     if isinstance(option, str):
-        return dates.parse_when(option, timezone, now=now)
+        return dates.parse_when(option, timezone, now=now, language=language)
     span = option if isinstance(option, dates.When) else dates.When(option, None)
     if span.starts_at.tzinfo is None:
         raise InvalidField("when", "no_timezone")
@@ -176,13 +179,18 @@ def _span(option: str | datetime | dates.When, timezone: str, now: datetime) -> 
 
 
 def parse_deadline(
-    closes: str | datetime | None, spans: Sequence[dates.When], timezone: str, now: datetime
+    closes: str | datetime | None,
+    spans: Sequence[dates.When],
+    timezone: str,
+    now: datetime,
+    *,
+    language: str = "en",
 ) -> datetime | None:
     """The deadline, ahead and before the earliest time offered (a poll must be decided before it)."""
     if closes is None:
         return None
     try:
-        deadline = _span(closes, timezone, now).starts_at
+        deadline = _span(closes, timezone, now, language).starts_at
     except InvalidField as exc:
         raise InvalidField("closes", exc.reason, **exc.params) from None
     first = min(span.starts_at for span in spans)
@@ -203,6 +211,7 @@ async def create_poll(
     rounds: int = codes.DEFAULT_ROUNDS,
     now: datetime | None = None,
     origin: str | None = None,
+    language: str = "en",
 ) -> CreatedPoll:
     """Create a poll; every check runs before anything is stored. The code is returned here only."""
     now = now_or(now)
@@ -211,8 +220,8 @@ async def create_poll(
     if not dates.is_valid_timezone(timezone):
         raise InvalidField("timezone", "unknown", text=timezone[:40])
     clean = clean_title(title)
-    spans = parse_options(options, timezone, now)
-    deadline = parse_deadline(closes, spans, timezone, now)
+    spans = parse_options(options, timezone, now, language=language)
+    deadline = parse_deadline(closes, spans, timezone, now, language=language)
     secret_code, code_hash = await codes.new_code_and_hash(rounds)
     async with uow:
         for _attempt in range(LINK_ATTEMPTS):
@@ -504,6 +513,7 @@ async def edit_poll(
     *,
     code: str | None = None,
     now: datetime | None = None,
+    language: str = "en",
 ) -> EditedPoll:
     """Change a poll's title, or its times: votes on a time taken off go with it (and those voters are
     told); times kept keep their votes."""
@@ -522,7 +532,7 @@ async def edit_poll(
             event.title = clean_title(value)
         else:
             typed = [part.strip() for part in value.split("|")] if isinstance(value, str) else list(value)
-            spans = parse_options(typed, event.timezone, now)
+            spans = parse_options(typed, event.timezone, now, language=language)
             if event.poll_closes_at is not None and event.poll_closes_at >= min(s.starts_at for s in spans):
                 raise InvalidField(
                     "closes",

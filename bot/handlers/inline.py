@@ -41,7 +41,7 @@ async def _poll_result(context: SkedjitContext, event: EventView) -> InlineQuery
     return InlineQueryResultArticle(
         id=event.link_id,
         title=event.title,
-        description=poll_texts.INLINE_DESCRIPTION.format(count=len(poll.options)),
+        description=poll_texts.inline_description(len(poll.options)),
         input_message_content=InputTextMessageContent(
             text, parse_mode="HTML", link_preview_options=NO_PREVIEW
         ),

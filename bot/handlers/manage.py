@@ -64,7 +64,11 @@ async def _ask_code(update: Update, context: SkedjitContext, event: EventView, t
 async def continue_with(update: Update, context: SkedjitContext, event: EventView, then: Then) -> None:
     title = texts.esc(event.title)
     if then is Then.EDIT:
-        await reply(update, texts.PICK_FIELD.format(title=title), keyboards.pick_field(event.link_id))
+        await reply(
+            update,
+            texts.PICK_FIELD.format(title=title),
+            keyboards.pick_field(event.link_id, poll=event.is_poll),
+        )
     elif then is Then.DELETE:
         await reply(update, texts.CONFIRM_DELETE.format(title=title), keyboards.confirm_delete(event.link_id))
     elif then is Then.NEW_CODE:
@@ -140,6 +144,9 @@ async def apply_edit(
         # The card does not show reminders: say what is set now.
         which = describe_offsets(event.reminder_minutes)
         await reply(update, texts.REMINDERS_SET.format(title=texts.esc(event.title), which=which))
+    elif event.is_poll:
+        # A poll's title: its cards follow; an event's card here would show no times to vote on.
+        await reply(update, poll_texts.UPDATED)
     elif is_private(update):
         await reply(update, texts.UPDATED)
         await cards.reply_card(update.effective_message, data, event)

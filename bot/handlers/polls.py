@@ -9,7 +9,7 @@ from datetime import datetime
 from telegram import Bot, Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import keyboards, poll_texts
+from bot import i18n, keyboards, poll_texts
 from bot.cards import render
 from bot.context import BotData, SkedjitContext
 from bot.handlers.common import command_args, is_group_admin, is_private, reply, requester, sender_kind
@@ -37,9 +37,10 @@ def parse_poll(args: str) -> tuple[str, list[str], str | None]:
     title, rest = parts[0], [part for part in parts[1:] if part]
     closes: str | None = None
     options: list[str] = []
+    closes_words = poll_texts.closes_words()
     for index, part in enumerate(rest):
         word, _, value = part.partition(" ")
-        if word.lower() == poll_texts.CLOSES_WORD:
+        if word.lower() in closes_words:
             if index != len(rest) - 1:
                 raise InvalidField("poll", "text_after_deadline")
             closes = value.strip() or part
@@ -63,7 +64,7 @@ async def poll_command(update: Update, context: SkedjitContext) -> None:
             await flows.save_flow(data.uow(), message.chat_id, user.id, Step.POLL_TITLE, {})
             await reply(update, poll_texts.GUIDED_TITLE)
         else:
-            await reply(update, poll_texts.POLL_USAGE)
+            await reply(update, poll_texts.usage())
         return
     setup = await chat_settings.setup_for_new_event(
         data.uow(), message.chat_id, data.settings.default_timezone
@@ -84,6 +85,7 @@ async def poll_command(update: Update, context: SkedjitContext) -> None:
                 chat_id=message.chat_id,
                 rounds=data.settings.bcrypt_rounds,
                 origin=f"{message.chat_id}:{message.message_id}",
+                language=i18n.current(),
             )
     except InvalidField as exc:
         await reply(update, poll_texts.poll_error(exc))
@@ -108,7 +110,8 @@ async def _publish(message: Message, context: SkedjitContext, created: polls.Cre
             await asyncio.sleep(min(decision.wait, card_records.PUBLISH_LEASE.total_seconds()) + 0.1)
         return
     await reply_poll_card(message, data, created.poll)
-    code_text = poll_texts.code_dm(created.poll.event, created.secret_code)
+    with i18n.use(await data.languages.of_person(data, user.id, user.language_code)):
+        code_text = poll_texts.code_dm(created.poll.event, created.secret_code)
     if message.chat.type == "private":
         await send_important(context.bot, message.chat_id, code_text)
         return
@@ -172,14 +175,7 @@ async def closepoll(update: Update, context: SkedjitContext) -> None:
     data.card_sync.kick()
     event = decided.event
     await reply(
-        update,
-        poll_texts.CLOSED_REPLY.format(
-            title=poll_texts.esc(event.title),
-            when=poll_texts.esc(poll_texts.format_when(event.starts_at, event.timezone)),
-            going=len(decided.going),
-            maybe=len(decided.maybe),
-            waiting=len(decided.waiting),
-        ),
+        update, poll_texts.closed_reply(event, len(decided.going), len(decided.maybe), len(decided.waiting))
     )
     # The event's card and the voters' messages are owed in the database; send them now.
     await send_notices(context.bot, data)
@@ -196,7 +192,9 @@ async def editpoll(update: Update, context: SkedjitContext) -> None:
     part = "title" if what.lower() == "title" else "options"
     data = context.bot_data
     try:
-        edited = await polls.edit_poll(data.uow(), link, requester(update), part, value.strip(), code=code)
+        edited = await polls.edit_poll(
+            data.uow(), link, requester(update), part, value.strip(), code=code, language=i18n.current()
+        )
     except NotAllowed as exc:
         await reply(update, poll_texts.describe(exc))
         return
@@ -205,7 +203,7 @@ async def editpoll(update: Update, context: SkedjitContext) -> None:
         return
     data.card_sync.kick()
     if edited.dropped_voters:
-        await reply(update, poll_texts.UPDATED_DROPPED.format(count=edited.dropped_voters))
+        await reply(update, poll_texts.updated_dropped(edited.dropped_voters))
         await send_notices(context.bot, data)
     else:
         await reply(update, poll_texts.UPDATED)
@@ -222,11 +220,15 @@ async def send_notices(bot: Bot, data: BotData) -> int:
     """Send the notices owed (the event's card where the poll was, messages to voters), each once."""
     sent = 0
     while batch := await polls.claim_notices(data.uow(), limit=NOTICE_BATCH):
+        # Each notice reads in its chat's language: the group's for the event's card, the person's for
+        # a message to them. One lookup for the whole batch.
+        languages = await data.languages.of_chats(data, [notice.chat_id for notice in batch])
         for notice in batch:
             if not await polls.start_notice(data.uow(), notice.notice_id):
                 continue
             try:
-                await _send_notice(bot, data, notice)
+                with i18n.use(languages.get(notice.chat_id)):
+                    await _send_notice(bot, data, notice)
                 sent += 1
             except (Forbidden, BadRequest) as exc:
                 # Never opened the bot, blocked it, or the group is gone: nothing to retry.
@@ -273,7 +275,7 @@ async def on_flow_title(update: Update, context: SkedjitContext, state: flows.Fl
     await flows.save_flow(
         data.uow(), chat_id, user_id, Step.POLL_OPTIONS, {"title": title, "zone": zone, "times": []}
     )
-    await reply(update, poll_texts.GUIDED_OPTIONS.format(zone=poll_texts.esc(zone)))
+    await reply(update, poll_texts.guided_options(zone))
 
 
 async def on_flow_option(update: Update, context: SkedjitContext, state: flows.FlowState, text: str) -> None:
@@ -281,7 +283,7 @@ async def on_flow_option(update: Update, context: SkedjitContext, state: flows.F
     chat_id, user_id = _chat_and_user(update)
     zone = str(state.data["zone"])
     times = [str(t) for t in state.data.get("times", [])]  # type: ignore[attr-defined]
-    if text.lower() in poll_texts.DONE_WORDS:
+    if poll_texts.is_done(text):
         if len(times) < polls.MIN_OPTIONS:
             await reply(update, poll_texts.GUIDED_NEED_MORE)
             return
@@ -289,7 +291,7 @@ async def on_flow_option(update: Update, context: SkedjitContext, state: flows.F
         await reply(update, poll_texts.GUIDED_DEADLINE)
         return
     try:
-        span = dates.parse_when(text, zone)
+        span = dates.parse_when(text, zone, language=i18n.current())
         if any(datetime.fromisoformat(t) == span.starts_at for t in times):
             raise InvalidField(
                 "options", "duplicate", option=len(times) + 1, instant=span.starts_at, timezone=zone
@@ -306,7 +308,7 @@ async def on_flow_option(update: Update, context: SkedjitContext, state: flows.F
         return
     await flows.save_flow(data.uow(), chat_id, user_id, Step.POLL_OPTIONS, answers)
     when = poll_texts.format_short(span.starts_at, zone)
-    await reply(update, poll_texts.GUIDED_OPTION_TAKEN.format(count=len(times), when=poll_texts.esc(when)))
+    await reply(update, poll_texts.guided_option_taken(len(times), when))
 
 
 async def on_flow_deadline(
@@ -319,7 +321,9 @@ async def on_flow_deadline(
     closes = None
     if text != SKIP:
         try:
-            closes = polls.parse_deadline(text, [dates.When(s, None) for s in starts], zone, utcnow())
+            closes = polls.parse_deadline(
+                text, [dates.When(s, None) for s in starts], zone, utcnow(), language=i18n.current()
+            )
         except InvalidField as exc:
             await reply(update, "⚠️ " + poll_texts.describe(exc))
             return

@@ -237,7 +237,7 @@ async def test_the_guided_poll_in_a_private_chat_asks_step_by_step_and_previews(
     await harness.send(alice, alice, "Board games")
     assert "one per message" in harness.last(alice)["text"]
     await harness.send(alice, alice, "2031-12-05 19:00")
-    assert "Got 1: Fri 5 Dec, 19:00" in harness.last(alice)["text"]
+    assert "Time 1: Fri 5 Dec, 19:00" in harness.last(alice)["text"]
     await harness.send(alice, alice, "done")
     assert "at least 2 times" in harness.last(alice)["text"]
     await harness.send(alice, alice, "2031-12-05 19:00")

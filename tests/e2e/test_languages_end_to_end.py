@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot import i18n, i18n_check, texts
+from bot import i18n, i18n_check, poll_texts, texts
 from tests.e2e.world import Database, World, link_of
 
 pytestmark = pytest.mark.e2e
@@ -158,3 +158,79 @@ async def _card_reads(world: World, card: dict, line: str) -> bool:
         if message["message_id"] == card["message_id"] and line in message["text"]:
             return True
     return False
+
+
+# Per language: a poll's two times and its deadline as its people write them.
+POLL_FLOWS = {
+    "ru": ("5 декабря 2031 19:30", "6 декабря 2031 15:00", "4 декабря 2031 20:00"),
+    "es": ("5 de diciembre de 2031 19:30", "6 de diciembre de 2031 15:00", "4 de diciembre de 2031 20:00"),
+}
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(
+            language,
+            marks=pytest.mark.skipif(
+                not _complete(language), reason=f"the {language} catalog is not translated yet"
+            ),
+        )
+        for language in POLL_FLOWS
+    ],
+)
+async def test_a_poll_speaks_the_groups_language(world: World, language: str):
+    first, second, deadline = POLL_FLOWS[language]
+    _when, title, _place, date_shown = FLOWS[language]
+    with speaking(language):
+        closes, yes = poll_texts.CLOSES_WORD, poll_texts.VOTE_ANSWERS["yes"]
+        prompt = texts.plain(poll_texts.CARD_PROMPT)
+    anna = await world.user(
+        "Анна" if language == "ru" else "Ana", opened_the_bot=True, language_code=language
+    )
+    beto = await world.user(
+        "Борис" if language == "ru" else "Beto", opened_the_bot=True, language_code=language
+    )
+    group = await world.group("Amigos", anna, beto)
+    await world.tg.set_member(group, anna, "administrator")
+    menu = await world.says(anna, group, "/language", expect="🌐")
+    await world.tap(anna, menu, i18n.LANGUAGES[language])
+    with speaking(language):
+        chosen = texts.plain(texts.LANGUAGE_SET.format(language=i18n.LANGUAGES[language]))
+    await world.reply_in(group, chosen)  # the menu, edited in place
+
+    # Ask: the times and the deadline typed in the language; the card and the secret code in it.
+    card = await world.says(
+        anna, group, f"/poll {title} | {first} | {second} | {closes} {deadline}", expect=prompt
+    )
+    assert date_shown[:6] in card["text"]
+    link = link_of(card)
+    await world.reply_in(anna, "🔑")
+
+    # Vote: the notice in the language.
+    tap = await world.tap(beto, card, "2. ")
+
+    async def notice() -> str | None:
+        for answer in await world.tg.callback_answers():
+            if answer["callback_query_id"] == tap["id"]:
+                return str(answer.get("text", ""))
+        return None
+
+    assert (await world.eventually(notice, "the vote's notice")).endswith(f": {yes}")
+
+    # Decide: the reply, the poll's card, the event's card and the voter's message, in the language.
+    close = await world.send(anna, group, f"/closepoll {link} 2")
+    await world.reply_in(group, "✅", after=close)
+    await world.reply_in(group, "📅", after=close)  # the event's card
+    await world.reply_in(beto, "📅")
+
+    async def decided() -> bool:
+        for message in await world.cards(card["chat"]):
+            if message["message_id"] == card["message_id"]:
+                return prompt not in message["text"]
+        return False
+
+    await world.eventually(decided, "the poll's card to say it is decided")
+    said = [*await world.texts(group), *await world.texts(anna), *await world.texts(beto)]
+    leaks = sorted({sentence for text in said for sentence in english_sentences() if sentence in text})
+    assert leaks == [], f"English in the {language} poll: {leaks}"

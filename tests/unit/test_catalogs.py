@@ -11,13 +11,15 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot import i18n, i18n_check, texts
+from bot import i18n, i18n_check, poll_texts, texts
 from bot.app import GROUP_COMMANDS, PRIVATE_COMMANDS, command_menu
+from bot.handlers.polls import parse_poll
 from bot.reminders import reminder_text
 from bot.timefmt import describe_offsets, describe_seconds, plural
-from core import errors, recurrence
+from core import errors, polls, recurrence
 from core.config import LANGUAGE_CODES
-from core.events import Attendee, EventView, RsvpSummary
+from core.events import GOING, MAYBE, WAITING, Attendee, EventView, RsvpSummary
+from core.polls import IF_NEED_BE, NO, YES, OptionView, PollView
 from core.reminders import DueReminder
 from tests.support.telegram_text import EntityParseError, parse_html
 
@@ -140,6 +142,40 @@ def test_a_card_carries_its_times_as_date_time_entities():
     assert "Fri 4 Dec 2026, 19:30 CET (Europe/Paris) → Sat 5 Dec, 04:30 · in 3 days" in text
 
 
+def test_a_poll_card_carries_each_time_and_its_deadline_as_date_time_entities():
+    poll = _poll()
+    html = poll_texts.poll_card(poll, "bot", now=NOW)
+    text, entities = parse_html(html)
+    second = poll.options[1]
+    assert [(e["unix_time"], e["date_time_format"]) for e in entities if e["type"] == "date_time"] == [
+        (int(START.timestamp()), "wDt"),
+        (int(second.starts_at.timestamp()), "wDt"),
+        (int(second.ends_at.timestamp()), "t"),  # type: ignore[union-attr]
+        (int((START + timedelta(days=2)).timestamp()), "wDt"),
+        (int((START - timedelta(days=1)).timestamp()), "wDt"),
+    ]
+    assert "2. Sat 5 Dec, 19:30–21:30" in text
+    assert "⏳ Closes Thu 3 Dec, 19:30" in text
+    decided_text, decided_entities = parse_html(poll_texts.decided_card(_event(), "bot"))
+    assert "Decided: Fri 4 Dec 2026, 19:30 CET (Europe/Paris)" in decided_text
+    assert [e["unix_time"] for e in decided_entities if e["type"] == "date_time"] == [int(START.timestamp())]
+
+
+def test_a_poll_card_reads_in_russian_with_its_plurals():
+    with i18n.use("ru"):
+        text, _entities = parse_html(poll_texts.poll_card(_poll(), "bot", now=NOW))
+        assert "Когда вам удобно?" in text and "1. пт, 4 дек., 19:30" in text
+        assert "🌍 Время указано в зоне Europe/Paris" in text
+        assert [poll_texts.updated_dropped(n).split(". ", 1)[1][:18] for n in (1, 2, 5)] == [
+            "Голоса 1 человека ",
+            "Голоса 2 человек з",
+            "Голоса 5 человек з",
+        ]
+        assert poll_texts.inline_description(2) == "Опрос: 2 варианта времени"
+        assert poll_texts.inline_description(5) == "Опрос: 5 вариантов времени"
+        assert poll_texts.is_done("Готово") and poll_texts.is_done("done")
+
+
 def test_a_started_event_has_no_relative_entity():
     html = texts.card(_event(), "bot", now=START + timedelta(minutes=10))
     _text, entities = parse_html(html)
@@ -236,6 +272,70 @@ def _every_message():
     for error in _errors():
         yield repr(error), texts.describe_error(error)
         yield f"newevent {error!r}", texts.newevent_error(error)
+    yield from _every_poll_message()
+
+
+def _every_poll_message():
+    """(name, html) for every sentence of a time poll, and its card as it goes."""
+    for name, poll, now in _poll_samples():
+        yield f"poll card {name}", poll_texts.poll_card(poll, "skedjitbot", now=now)
+        yield (
+            f"private poll card {name}",
+            poll_texts.poll_card(poll, "skedjitbot", now=now, all_names=True, viewer_timezone="Asia/Tokyo"),
+        )
+    decided = _event(kind="event")
+    yield "decided card", poll_texts.decided_card(decided, "skedjitbot")
+    yield "decided card cancelled", poll_texts.decided_card(_event(cancelled_at=NOW), "skedjitbot")
+    for status in (GOING, MAYBE, WAITING, None):
+        yield f"decided dm {status}", poll_texts.decided_dm(decided, status, "skedjitbot")
+    yield "dropped dm", poll_texts.dropped_dm(decided, "skedjitbot")
+    yield "poll code", poll_texts.code_dm(decided, "7KQF-9XMP-3WTR")
+    yield "poll usage", poll_texts.usage()
+    yield "poll help", texts.help_text() + poll_texts.help_line()
+    yield "poll guided", poll_texts.guided_options("Europe/Paris") + poll_texts.guided_option_taken(2, "<x>")
+    yield "closed reply", poll_texts.closed_reply(decided, 3, 1, 2)
+    yield "updated dropped", poll_texts.updated_dropped(1) + poll_texts.updated_dropped(5)
+    yield "inline description", texts.esc(poll_texts.inline_description(3))
+    yield "poll manage", poll_texts.manage_menu(decided)
+    yield "my events with a poll", texts.my_events([_event(kind="poll"), _event()], "skedjitbot")
+    for answer in (YES, IF_NEED_BE, NO):
+        yield f"vote {answer}", texts.esc(poll_texts.vote_toast(START, "Europe/Paris", answer))
+    for name in sorted(poll_texts._MARKED):
+        value = getattr(poll_texts, name)
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else [value]
+        for text in values:
+            yield f"poll {name}", _filled(text)
+    for error in _poll_errors():
+        yield f"poll {error!r}", poll_texts.describe(error)
+        yield f"/poll {error!r}", poll_texts.poll_error(error)
+
+
+def _poll(**changes: object) -> PollView:
+    people = tuple(Attendee(n, f"Person <{n}>", n % 3) for n in range(1, 14))
+    event = _event(kind="poll", poll_closes_at=START - timedelta(days=1), **changes)
+    options = (
+        OptionView(1, 1, START, None, yes=people[:3], maybe=people[3:5], no_count=2),
+        OptionView(2, 2, START + timedelta(days=1), START + timedelta(days=1, hours=2), yes=people),
+        OptionView(3, 3, START + timedelta(days=2), None),
+    )
+    return PollView(event, options)
+
+
+def _poll_samples() -> list[tuple[str, PollView, datetime]]:
+    """A poll open with votes, past its deadline (being decided), and cancelled."""
+    return [
+        ("open", _poll(), NOW),
+        ("closing", _poll(), START - timedelta(hours=12)),
+        ("cancelled", _poll(cancelled_at=NOW), NOW),
+    ]
+
+
+def _poll_errors() -> list[errors.DomainError]:
+    params = {"least": 2, "limit": 10, "count": 11, "option": 2, "number": 4, "instant": START}
+    params |= {"first": START, "closes": START + timedelta(hours=1), "timezone": "Europe/Paris"}
+    invalid = [errors.InvalidField(field, reason, **params) for field, reason in poll_texts._FIELD_REASONS]
+    simple = [errors.PollDecided(), errors.PollClosed(), errors.PollOptionGone(), errors.NotAPoll()]
+    return [*invalid, *simple, errors.NotAllowed(), errors.InvalidField("when", "past", **params)]
 
 
 class _Data:
@@ -280,3 +380,14 @@ def _errors() -> list[errors.DomainError]:
     ]
     unknown = errors.InvalidField("when", "something new", **params)
     return [*simple, errors.TooManyAttempts(retry_after_seconds=125), *invalid, unknown]
+
+
+@pytest.mark.parametrize("language", list(i18n.LANGUAGES))
+def test_every_languages_poll_example_is_a_poll_the_bot_accepts_in_it(language):
+    """The example a usage note shows must work when typed: its times and its deadline word."""
+    with i18n.use(language):
+        example = texts.plain(poll_texts.example())
+        title, options, closes = parse_poll(example.split(" ", 1)[1])
+        spans = polls.parse_options(options, "Europe/Paris", NOW, language=language)
+        deadline = polls.parse_deadline(closes, spans, "Europe/Paris", NOW, language=language)
+    assert title and len(spans) == 3 and deadline is not None
