@@ -307,6 +307,46 @@ async def test_with_two_processes_polling_each_due_reminder_is_sent_exactly_once
     assert all(running.alive() for running in world.bots)
 
 
+async def test_with_two_processes_each_polls_deadline_decides_it_exactly_once(
+    webhook_world: WebhookWorld, db: Database
+):
+    world = webhook_world
+    alice = await world.user("Alice", opened_the_bot=True)
+    bob = await world.user("Bob", opened_the_bot=True)
+    groups = [await world.group(f"Board games {n}", alice, bob) for n in range(8)]
+    poll = "/poll Games night | 2031-12-05 19:00 | 2031-12-06 15:00 | closes 2031-12-04 20:00"
+    cards = [await world.says(alice, group, poll, expect="Games night") for group in groups]
+    for card in cards:
+        saturday = next(
+            b for row in card["reply_markup"]["inline_keyboard"] for b in row if "Sat" in b["text"]
+        )
+        await world.tg.user_taps(bob, card, saturday["callback_data"])
+    votes = await asyncio.gather(*(world.post(world.next_bot(), u) for u in await world.tg.take_updates()))
+    assert {answer.status_code for answer in votes} == {200}
+    links = [link_of(card) for card in cards]
+
+    # The deadline passes for all of them at once; both processes' loops look for due polls.
+    moved = await db.execute(
+        "UPDATE events SET poll_closes_at = now() - interval '1 second' WHERE link_id = ANY(CAST(:l AS text[]))",
+        l=links,
+    )
+    assert moved == len(groups)
+
+    async def every_group_has_its_event() -> bool:
+        return all([await count_in(world, group, "✅ Going (1): Bob") >= 1 for group in groups])
+
+    await world.eventually(every_group_has_its_event, "an event card in every group", timeout=20)
+    await asyncio.sleep(2.0)  # time enough for a second decision, had there been one
+    assert [await count_in(world, group, "✅ Going (1): Bob") for group in groups] == [1] * len(groups)
+    decided = await db.rows(
+        "SELECT kind, starts_at FROM events WHERE link_id = ANY(CAST(:l AS text[]))", l=links
+    )
+    assert {(kind, f"{starts_at:%d %H:%M}") for kind, starts_at in decided} == {("event", "06 14:00")}
+    told = [text for text in await world.texts(bob) if "Games night is decided" in text]
+    assert len(told) == len(groups)
+    assert all(running.alive() for running in world.bots)
+
+
 # -- the database goes away -----------------------------------------------------------------------
 
 
