@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from html import escape, unescape
@@ -185,6 +186,8 @@ def _series_lines(event: EventView) -> list[str]:
     assert event.recurrence is not None
     if event.occurrence_start is None or event.series_start is None:
         return [_(SERIES_OVER)]
+    if event.coming_dates is not None:  # kept in the row when the series last moved: no walk of the rule
+        return _series_words(event.recurrence, event.timezone, event.coming_dates)
     return list(
         _series_text(
             event.recurrence,
@@ -196,6 +199,14 @@ def _series_lines(event: EventView) -> list[str]:
             i18n.current(),
         )
     )
+
+
+def _series_words(rule: str, tz_name: str, coming: Sequence[datetime]) -> list[str]:
+    lines = ["🔁 " + esc(describe_rule(rule, tz_name))]
+    if coming:
+        dates = esc(" · ".join(format_day(day, tz_name) for day in coming))
+        lines.append(_(SERIES_NEXT).format(dates=dates))
+    return lines
 
 
 @lru_cache(maxsize=4096)
@@ -212,11 +223,7 @@ def _series_text(
     busy series card is viewed far more often than it moves on, and walking the rule was a tenth of a
     view's CPU. ``language`` is the current one; it is in the key only so that each has its own lines."""
     coming = recurrence.occurrences(rule, first, tz_name, after=after, skipped=skipped, moved=moved)
-    lines = ["🔁 " + esc(describe_rule(rule, tz_name))]
-    if coming:
-        dates = esc(" · ".join(format_day(day, tz_name) for day in coming))
-        lines.append(_(SERIES_NEXT).format(dates=dates))
-    return tuple(lines)
+    return tuple(_series_words(rule, tz_name, coming))
 
 
 _NTH = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"), -1: N_("last")}

@@ -280,6 +280,8 @@ class EventView:
     occurrence_start: datetime | None = None  # the rule's start of the date shown (moved: differs)
     skipped_dates: tuple[datetime, ...] = ()
     moved_dates: Moves = ()  # dates to come moved away from the rule: (rule's start, new start)
+    # The dates after the one shown, as the row keeps them (None: not kept for these values; walk the rule).
+    coming_dates: tuple[datetime, ...] | None = None
     kind: str = "event"  # "poll": a time poll not decided yet (core/polls.py)
     poll_closes_at: datetime | None = None  # a poll's deadline (None: its earliest option)
     rsvps: RsvpSummary = RsvpSummary()

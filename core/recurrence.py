@@ -9,6 +9,7 @@ the gap, as RFC 5545 says. "The 31st" skips months without one, as RFC 5545 says
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from dateutil import rrule
 from core import dates
 from core.clock import as_utc, now_or
 from core.errors import InvalidField
+from core.events import parse_dates, parse_moves
 
 _WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 _DAY_NAMES = {
@@ -160,6 +162,45 @@ def occurrences(
         if len(found) >= limit:
             break
     return sorted(found)
+
+
+def coming(
+    rule: str, first: datetime, tz_name: str, after: datetime, skipped_text: str, moved_text: str
+) -> str:
+    """The dates a card lists after ``after``, packed for the row with the key of what they follow from:
+    the rule, its first date, its zone, the date shown and the raw skipped and moved columns."""
+    found = occurrences(
+        rule, first, tz_name, after=after, skipped=parse_dates(skipped_text), moved=parse_moves(moved_text)
+    )
+    key = _coming_key(rule, first, tz_name, after, skipped_text, moved_text)
+    return f"{key}:" + ",".join(str(int(day.timestamp())) for day in found)
+
+
+def unpack_coming(
+    packed: str, rule: str, first: datetime, tz_name: str, after: datetime, skipped_text: str, moved_text: str
+) -> tuple[datetime, ...] | None:
+    """The dates ``coming`` packed, or None when they were worked out from other values (a change that
+    did not pack them again: the caller walks the rule, so a stale list is never shown)."""
+    key, _, days = packed.partition(":")
+    if not key or key != _coming_key(rule, first, tz_name, after, skipped_text, moved_text):
+        return None
+    return tuple(datetime.fromtimestamp(int(day), UTC) for day in days.split(",") if day)
+
+
+def _coming_key(
+    rule: str, first: datetime, tz_name: str, after: datetime, skipped_text: str, moved_text: str
+) -> str:
+    text = "|".join(
+        (
+            rule,
+            str(int(as_utc(first).timestamp())),
+            tz_name,
+            str(int(as_utc(after).timestamp())),
+            skipped_text,
+            moved_text,
+        )
+    )
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def next_start(

@@ -34,6 +34,24 @@ def start(event: Event, series: recurrence.Series) -> None:
     event.series_start = event.occurrence_start = event.starts_at = series.first
     event.ends_at = series.first + series.duration if series.duration else None
     event.skipped_dates = event.moved_dates = ""
+    keep_coming(event)
+
+
+def keep_coming(event: Event) -> None:
+    """Keep in the row the dates its cards list after the one they show (a view then reads them rather
+    than walking the rule). Any change that does not call this leaves a list whose key no longer matches,
+    which views ignore."""
+    if event.recurrence is None or event.series_start is None or event.occurrence_start is None:
+        event.coming_dates = ""
+        return
+    event.coming_dates = recurrence.coming(
+        event.recurrence,
+        event.series_start,
+        event.timezone,
+        max(event.starts_at, event.occurrence_start),
+        event.skipped_dates,
+        event.moved_dates,
+    )
 
 
 async def roll_over_due(uow: SqlAlchemyUnitOfWork, *, now: datetime | None = None, limit: int = 500) -> int:
@@ -77,16 +95,25 @@ def _next_date(event: Event, now: datetime) -> dict[str, Any]:
         "answers_close_at": event.answers_close_at,
     }
     if following is None:
-        return change
+        return change | {"coming_dates": ""}
     moves = {was: to for was, to in parse_moves(event.moved_dates) if was >= following}
     starts_at = moves.pop(following, following)
     length = event.ends_at - event.starts_at if event.ends_at else None
+    moved_dates = format_moves(moves.items())
     return change | {
-        "moved_dates": format_moves(moves.items()),
+        "moved_dates": moved_dates,
         "starts_at": starts_at,
         "ends_at": starts_at + length if length else None,
         "answers_closed": False,
         "answers_close_at": None,
+        "coming_dates": recurrence.coming(
+            event.recurrence,
+            event.series_start,
+            event.timezone,
+            max(starts_at, following),
+            change["skipped_dates"],
+            moved_dates,
+        ),
     }
 
 
@@ -131,6 +158,7 @@ async def skip_date(
         else:
             event.skipped_dates = format_dates({*_skipped(event), when})
             event.updated_at = now
+            keep_coming(event)
             await uow.events.flush()
             await cards.changed(uow, event, now)
         view = event_view(event, await uow.rsvps.answers(event.id))
@@ -179,6 +207,7 @@ async def move_date(
             moves[original] = to
             event.moved_dates = format_moves((was, new) for was, new in moves.items() if was != new)
         event.updated_at = now
+        keep_coming(event)
         await uow.events.flush()
         if original == event.occurrence_start:
             await reminders.plan(uow, event, now)
@@ -243,7 +272,7 @@ def replace_rule(event: Event, text: str, now: datetime) -> None:
     the series after the date its cards show."""
     if text.strip().lower() in ("off", "none", "no", "-", "stop", "end"):
         event.recurrence = event.series_start = event.occurrence_start = None
-        event.skipped_dates = event.moved_dates = ""
+        event.skipped_dates = event.moved_dates = event.coming_dates = ""
         return
     series = recurrence.parse_series(text, event.timezone, now=now)
     length = event.ends_at - event.starts_at if event.ends_at else None

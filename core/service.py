@@ -324,6 +324,8 @@ def _apply(event: Event, field: Field, value: str, change: object, now: datetime
         setattr(event, field.value, change)
     if field in (Field.WHEN, Field.CLOSES, Field.REPEAT):
         event.answers_closed = (event.answers_close_at or event.starts_at) <= now
+    if field in (Field.WHEN, Field.REPEAT):
+        series.keep_coming(event)
 
 
 async def move_to_chat_zone(

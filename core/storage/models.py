@@ -107,6 +107,9 @@ class Event(Base):
     occurrence_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
     skipped_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
     moved_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The dates a series' card lists after the one it shows, packed with the key of the columns they were
+    # worked out from (``recurrence.pack_coming``); a view uses them only while that key still matches.
+    coming_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
     # "poll": a time poll (core/polls.py), its options in poll_options, until it is decided and becomes
     # an "event" at the chosen option's time. ``poll_closes_at``: its deadline (None: its earliest option).
     kind: Mapped[str] = mapped_column(String(8), default="event", server_default="event")

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import ClauseElement, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from core import recurrence
 from core.events import (
     GOING,
     MAYBE,
@@ -91,9 +92,26 @@ def event_view(event: Event | Mapping[str, Any], answers: Iterable[Answer] = ())
     get = event.__getattribute__ if isinstance(event, Event) else event.__getitem__
     values: dict[str, Any] = {column: get(column) for column in VIEW_COLUMNS}
     values["reminder_minutes"] = parse_reminder_minutes(values["reminder_minutes"])
+    values["coming_dates"] = _coming(values)
     values["skipped_dates"] = parse_dates(values["skipped_dates"])
     values["moved_dates"] = parse_moves(values["moved_dates"])
     return EventView(**values, rsvps=summarise(answers))
+
+
+def _coming(values: Mapping[str, Any]) -> tuple[datetime, ...] | None:
+    """The dates after the one shown, as the row keeps them, if they still follow from its columns."""
+    rule, first, shown = values["recurrence"], values["series_start"], values["occurrence_start"]
+    if rule is None or first is None or shown is None or not values["coming_dates"]:
+        return None
+    return recurrence.unpack_coming(
+        values["coming_dates"],
+        rule,
+        first,
+        values["timezone"],
+        max(values["starts_at"], shown),
+        values["skipped_dates"],
+        values["moved_dates"],
+    )
 
 
 def _view_read(asked: FromClause) -> Select[Any]:

@@ -233,3 +233,48 @@ async def test_two_processes_move_each_series_on_exactly_once(committing_uow_fac
     async with uow:
         rows = (await uow.session.execute(text("SELECT count(*) FROM past_answers"))).scalar_one()
     assert rows == 6
+
+
+def walked(event) -> tuple[datetime, ...]:
+    """The dates after the one shown, walking the rule from its first date: what the row must keep."""
+    return tuple(
+        recurrence.occurrences(
+            event.recurrence,
+            event.series_start,
+            event.timezone,
+            after=max(event.starts_at, event.occurrence_start),
+            skipped=event.skipped_dates,
+            moved=event.moved_dates,
+        )
+    )
+
+
+async def test_the_row_keeps_the_dates_its_cards_list_through_every_change(uow):
+    link = await make(uow)
+    assert (await service.get_event(uow, link)).coming_dates == walked(await service.get_event(uow, link))
+    steps = [
+        lambda: series.skip_date(uow, link, OWNER, day="2031-03-25", now=NOW),
+        lambda: series.move_date(uow, link, OWNER, "2031-04-01", "2031-04-02 20:30", now=NOW),
+        lambda: edit(uow, link, OWNER, "when", "2031-03-12 20:00", now=NOW),
+        lambda: series.roll_over_due(uow, now=datetime(2031, 3, 12, 19, 1, tzinfo=UTC)),
+        lambda: edit(uow, link, OWNER, "repeat", "every Thu 18:00", now=NOW),
+    ]
+    for step in steps:
+        await step()
+        event = await service.get_event(uow, link)
+        assert event.coming_dates is not None and len(event.coming_dates) == recurrence.LISTED
+        assert event.coming_dates == walked(event)
+    assert datetime(2031, 3, 25, 18, 0, tzinfo=UTC) not in walked(event)
+
+
+async def test_dates_kept_for_other_values_are_not_shown(uow):
+    link = await make(uow)
+    # A change that does not work the dates out again (here straight in the table) leaves them unused:
+    # the card walks the rule instead of listing dates that no longer follow from the row.
+    await uow.session.execute(
+        text("UPDATE events SET timezone = 'America/New_York' WHERE link_id = :l"), {"l": link}
+    )
+    await uow.session.commit()
+    uow.session.expunge_all()
+    event = await service.get_event(uow, link)
+    assert event.coming_dates is None
