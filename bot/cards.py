@@ -72,6 +72,13 @@ async def reply_card(
     sent = await message.reply_html(
         text, reply_markup=markup, link_preview_options=NO_PREVIEW, do_quote=False
     )
+    await remember(data, event, sent)
+    return sent
+
+
+async def remember(data: BotData, event: EventView, sent: Message) -> None:
+    """Record a card of ``event`` just sent as ``sent``, at the version it shows, so the card sync
+    brings it up to date with every later change."""
     await card_records.record_card(
         data.uow(),
         event.link_id,
@@ -79,4 +86,3 @@ async def reply_card(
         message_id=sent.message_id,
         version=event.card_version,
     )
-    return sent

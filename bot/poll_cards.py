@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup, Message
 
 from bot import keyboards, poll_texts
+from bot.cards import remember
 from bot.wire import NO_PREVIEW
-from core import cards as card_records
 from core.clock import utcnow
 from core.events import EventView
 from core.polls import PollView
@@ -45,11 +45,5 @@ async def reply_poll_card(
     sent = await message.reply_html(
         text, reply_markup=markup, link_preview_options=NO_PREVIEW, do_quote=False
     )
-    await card_records.record_card(
-        data.uow(),
-        poll.event.link_id,
-        chat_id=sent.chat_id,
-        message_id=sent.message_id,
-        version=poll.event.card_version,
-    )
+    await remember(data, poll.event, sent)
     return sent

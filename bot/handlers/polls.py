@@ -10,7 +10,7 @@ from telegram import Bot, Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import i18n, keyboards, poll_texts
-from bot.cards import render
+from bot.cards import remember, render
 from bot.context import BotData, SkedjitContext
 from bot.handlers.common import command_args, is_group_admin, is_private, reply, requester, sender_kind
 from bot.handlers.create import SKIP, offer_claim
@@ -249,13 +249,7 @@ async def _send_notice(bot: Bot, data: BotData, notice: polls.DueNotice) -> None
         message = await bot.send_message(
             notice.chat_id, text, parse_mode="HTML", reply_markup=markup, link_preview_options=NO_PREVIEW
         )
-        await card_records.record_card(
-            data.uow(),
-            event.link_id,
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-            version=event.card_version,
-        )
+        await remember(data, event, message)
     elif notice.kind == polls.DECIDED_DM:
         await send_important(
             bot, notice.chat_id, poll_texts.decided_dm(event, notice.status, data.bot_username)
