@@ -4,40 +4,14 @@ contention: exact seats, a waitlist in the order taps landed, and each freed sea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from core import attendance, service
 from core.access import Requester
 from core.events import GOING, NO, WAITING
-from core.storage.direct import DirectViews
-from core.storage.engine import open_direct_views
-from core.storage.uow import SqlAlchemyUnitOfWork
 from tests.integration.actions import set_capacity
 
 CREATOR = 1001
-
-
-@pytest.fixture
-def database_url(postgres_url: str) -> str:
-    return postgres_url
-
-
-@pytest.fixture
-async def direct(engine: AsyncEngine) -> AsyncIterator[DirectViews]:
-    views = await open_direct_views(engine, pool_size=12)
-    assert views is not None
-    yield views
-    await views.close()
-
-
-@pytest.fixture
-def uows(engine: AsyncEngine, direct: DirectViews, committing_uow_factory):
-    factory = async_sessionmaker(engine, expire_on_commit=False)
-    return lambda: SqlAlchemyUnitOfWork(factory, None, direct)
 
 
 async def make(uows, seats: int) -> str:

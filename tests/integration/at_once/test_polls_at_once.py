@@ -4,40 +4,19 @@ contention; and a deadline decided by two processes at once, exactly once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from core import polls, service
 from core.errors import PollOptionGone
-from core.storage.direct import DirectViews
-from core.storage.engine import make_engine, open_direct_views
+from core.storage.engine import make_engine
 from core.storage.models import Notice, Rsvp
 from core.storage.uow import SqlAlchemyUnitOfWork
 
 CREATOR = 1001
-
-
-@pytest.fixture
-def database_url(postgres_url: str) -> str:
-    return postgres_url
-
-
-@pytest.fixture
-async def direct(engine: AsyncEngine) -> AsyncIterator[DirectViews]:
-    views = await open_direct_views(engine, pool_size=12)
-    assert views is not None
-    yield views
-    await views.close()
-
-
-@pytest.fixture
-def uows(engine: AsyncEngine, direct: DirectViews, committing_uow_factory):
-    factory = async_sessionmaker(engine, expire_on_commit=False)
-    return lambda: SqlAlchemyUnitOfWork(factory, None, direct)
 
 
 async def make(uows, closes: datetime | None = None) -> polls.PollView:
