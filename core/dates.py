@@ -603,7 +603,7 @@ def _agrees_with_day_words(
         return day == today + timedelta(days=1)
     if words.today.search(text):
         return day == today
-    weekdays = {words.weekday_index[match.group().lower()] for match in words.weekday.finditer(text)}
+    weekdays = {words.weekday_of(match.group()) for match in words.weekday.finditer(text)} - {None}
     return len(weekdays) != 1 or day.weekday() in weekdays
 
 
@@ -613,10 +613,15 @@ class _DayWords:
     today, tomorrow, and anything that names a day at all (an end "Sun 02:00" keeps its own day)."""
 
     weekday: re.Pattern[str]
-    weekday_index: dict[str, int]
+    weekday_index: dict[str, int]  # the language's own weekday words
     today: re.Pattern[str]
     tomorrow: re.Pattern[str]
     names_a_day: re.Pattern[str]
+
+    def weekday_of(self, word: str) -> int | None:
+        """The weekday a word ``weekday`` matched names: the language's own word, else English's."""
+        word = word.lower()
+        return self.weekday_index.get(word, _WEEKDAY_INDEX.get(word[:3]))
 
 
 _WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -636,14 +641,11 @@ def _alternatives(words: Iterable[str]) -> str:
 def _day_words(language: str) -> _DayWords:
     """Built from dateparser's own data for the language (the library that reads the dates), not from
     tables of ours. A weekday word that is also a month word ("mar": martes and marzo) is left out."""
-    english_index = {name: index for name, index in _WEEKDAY_INDEX.items()}
-    english_index.update({key: index for index, key in enumerate(_WEEKDAY_KEYS)})
-    english_index.update({"tues": 1, "thur": 3, "thurs": 3})
     if language == "en":
-        return _DayWords(_WEEKDAY_RE, english_index, _TODAY_RE, _TOMORROW_RE, _DAY_NAMED_RE)
+        return _DayWords(_WEEKDAY_RE, {}, _TODAY_RE, _TOMORROW_RE, _DAY_NAMED_RE)
     info = default_loader.get_locale(language).info
     months = {_plain_letters(word.lower()) for key in _MONTH_KEYS for word in info.get(key, [])}
-    index = dict(english_index)
+    index: dict[str, int] = {}
     for number, key in enumerate(_WEEKDAY_KEYS):
         for word in info.get(key, []):
             form = _plain_letters(word.lower())
@@ -654,7 +656,7 @@ def _day_words(language: str) -> _DayWords:
     relative = info.get("relative-type", {})
     today = [_plain_letters(word.lower()) for word in relative.get("0 day ago", [])]
     tomorrow = [_plain_letters(word.lower()) for word in relative.get("in 1 day", [])]
-    weekday = re.compile(_alternatives(index), re.IGNORECASE)
+    weekday = re.compile(rf"{_WEEKDAY_RE.pattern}|{_alternatives(index)}", re.IGNORECASE)
     return _DayWords(
         weekday,
         index,
