@@ -11,7 +11,7 @@ import gettext
 import io
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -154,12 +154,12 @@ def _translate(value: object) -> object:
     return gettext_(value)
 
 
-def translate_constants(module_name: str) -> tuple[frozenset[str], Callable[[str], object]]:
+def translate_constants(module_name: str) -> frozenset[str]:
     """Make the module's upper-case constants marked with ``N_`` (strings, or dicts and tuples of them)
     read, from outside it (``texts.SORRY``), in the current language; call at the module's end.
 
     Each is translated once per language and kept: a lookup is then two dict reads. Returns the names
-    marked, and the function that reads one of them in the current language (for use inside the module).
+    marked. Inside the module, functions translate with ``_``.
     """
     module = sys.modules[module_name]
     namespace = vars(module)
@@ -187,7 +187,7 @@ def translate_constants(module_name: str) -> tuple[frozenset[str], Callable[[str
             return super().__getattribute__(name)
 
     module.__class__ = TranslatedModule
-    return marked, translated
+    return marked
 
 
 def warm_up() -> None:

@@ -345,4 +345,4 @@ def manage_menu(event: EventView) -> str:
 
 
 # Constants marked with N_ read from outside in the current language (``bot.i18n.translate_constants``).
-_MARKED, translated = i18n.translate_constants(__name__)
+_MARKED = i18n.translate_constants(__name__)

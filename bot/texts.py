@@ -845,4 +845,4 @@ def _shown(value: object, params: dict[str, object]) -> str:
 
 # Constants marked with N_ (strings, or dicts and tuples of them) read from outside in the current
 # language (``bot.i18n.translate_constants``).
-_MARKED, translated = i18n.translate_constants(__name__)
+_MARKED = i18n.translate_constants(__name__)
