@@ -25,8 +25,20 @@ from sqlalchemy import text
 
 from core.storage.views import CompiledForAsyncpg, for_asyncpg
 
+
+def schedule_card_sync(event_id: str, source: str) -> str:
+    """The statement (for a CTE of a tap) that makes an event's cards due for an edit, as
+    ``CardSyncRepository.schedule`` does: due now unless already due, and its generation bumped, so a
+    sync round that read the event before this change does not drop the work."""
+    return f"""
+    INSERT INTO card_syncs (event_id, due_at)
+    SELECT {event_id}, CAST(:now AS TIMESTAMPTZ) FROM {source}
+    ON CONFLICT (event_id) DO UPDATE SET generation = card_syncs.generation + 1
+"""
+
+
 ANSWER = text(
-    """
+    f"""
 WITH snap AS (
     SELECT id, capacity, card_version, cancelled_at, starts_at, answers_close_at, link_id, title, timezone
     FROM events WHERE link_id = CAST(:link AS VARCHAR) AND kind = 'event'
@@ -106,11 +118,7 @@ promoted AS (
     WHERE r.id = first_waiting.id
     RETURNING r.user_id, r.name, r.guests, r.responded_at, r.id
 ),
-synced AS (
-    INSERT INTO card_syncs (event_id, due_at)
-    SELECT event_id, CAST(:now AS TIMESTAMPTZ) FROM decided
-    ON CONFLICT (event_id) DO UPDATE SET generation = card_syncs.generation + 1
-)
+synced AS ({schedule_card_sync("event_id", "decided")})
 SELECT
     snap.link_id, snap.title, snap.starts_at, snap.timezone, snap.cancelled_at,
     coalesce(snap.answers_close_at, snap.starts_at) AS closes_at,

@@ -18,11 +18,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.storage.answers import schedule_card_sync
 from core.storage.models import Event, Notice, PollOption, PollVote, PostedCard
 from core.storage.views import CompiledForAsyncpg, for_asyncpg
 
 VOTE = text(
-    """
+    f"""
 WITH snap AS (
     SELECT id, kind, cancelled_at, coalesce(poll_closes_at, starts_at) AS closes_at, link_id, title, timezone
     FROM events WHERE link_id = CAST(:link AS VARCHAR)
@@ -60,11 +61,7 @@ saved AS (
         tap_id = excluded.tap_id
     RETURNING answer
 ),
-synced AS (
-    INSERT INTO card_syncs (event_id, due_at)
-    SELECT id, CAST(:now AS TIMESTAMPTZ) FROM ev
-    ON CONFLICT (event_id) DO UPDATE SET generation = card_syncs.generation + 1
-)
+synced AS ({schedule_card_sync("id", "ev")})
 SELECT snap.link_id, snap.title, snap.timezone, snap.kind, snap.cancelled_at, snap.closes_at,
     (SELECT answer FROM saved) AS answer,
     (
