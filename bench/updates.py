@@ -86,44 +86,31 @@ class UpdateFactory:
     def rsvp_tap(self) -> str:
         """A tap on Going / Maybe / Can't go under a card in its group, by someone new to that event."""
         i = self.random_event_with_card()
-        group = self.group(i)
-        card = {
-            "message_id": db.card_message_id(i),
-            "from": BOT_USER,
-            "chat": group,
-            "date": int(time.time()) - 3600,
-            "text": f"Bench event {i}",
-        }
-        user = self.fresh_user()
-        answer = self.rng.choice("gmn")
-        query = {
-            "id": str(next(self._update_ids) * 7919),
-            "from": user,
-            "message": card,
-            "chat_instance": str(abs(group["id"]) * 31 % 10**18),
-            "data": f"rv:{answer}:{db.link_id(i)}",
-        }
-        return json.dumps({"update_id": next(self._update_ids), "callback_query": query})
+        return self._tap(i, f"Bench event {i}", f"rv:{self.rng.choice('gmn')}:{db.link_id(i)}")
 
     def vote(self) -> str:
         """A tap on one time of a poll's card in its group, by someone new to that poll."""
         j = self.rng.randint(1, db.POLLS)
         i = db.poll_event(self.events, j)
+        option = db.poll_option(j, self.rng.randint(1, db.POLL_OPTIONS))
+        return self._tap(i, f"Bench poll {i}", f"pv:{option}:{db.link_id(i)}")
+
+    def _tap(self, i: int, card_text: str, data: str) -> str:
+        """A button tap with ``data`` under the card of event ``i`` in its group, by someone new."""
         group = self.group(i)
         card = {
             "message_id": db.card_message_id(i),
             "from": BOT_USER,
             "chat": group,
             "date": int(time.time()) - 3600,
-            "text": f"Bench poll {i}",
+            "text": card_text,
         }
-        option = db.poll_option(j, self.rng.randint(1, db.POLL_OPTIONS))
         query = {
             "id": str(next(self._update_ids) * 7919),
             "from": self.fresh_user(),
             "message": card,
             "chat_instance": str(abs(group["id"]) * 31 % 10**18),
-            "data": f"pv:{option}:{db.link_id(i)}",
+            "data": data,
         }
         return json.dumps({"update_id": next(self._update_ids), "callback_query": query})
 
