@@ -133,10 +133,7 @@ async def apply_edit(
             data.uow(), link, requester(update), field, value, code=code, language=i18n.current()
         )
     except NotAllowed:
-        if is_private(update):
-            await open_menu(update, context, link, then=Then.EDIT)
-        else:
-            await _not_creator_here(update, context, link)
+        await _refused(update, context, link, then=Then.EDIT)
         return
     event = edited.event
     assert update.effective_message is not None
@@ -185,6 +182,15 @@ async def _group_check_creator(update: Update, context: SkedjitContext, link: st
     except NotAllowed:
         await _not_creator_here(update, context, link)
         return None
+
+
+async def _refused(update: Update, context: SkedjitContext, link: str, *, then: Then) -> None:
+    """Someone who may not manage the event asked to: in a private chat, ask for its code (then do
+    ``then``); in a group, point to the private chat, where a code can be typed safely."""
+    if is_private(update):
+        await open_menu(update, context, link, then=then)
+    else:
+        await _not_creator_here(update, context, link)
 
 
 async def _not_creator_here(update: Update, context: SkedjitContext, link: str) -> None:
@@ -250,10 +256,7 @@ async def export(update: Update, context: SkedjitContext) -> None:
     try:
         answers = await service.answer_list(data.uow(), link, requester(update), code=code)
     except NotAllowed:
-        if is_private(update):
-            await open_menu(update, context, link, then=Then.MENU)
-        else:
-            await _not_creator_here(update, context, link)
+        await _refused(update, context, link, then=Then.MENU)
         return
     user = update.effective_user
     # The list goes to the person's private chat: in their language, whichever chat asked for it.
@@ -293,10 +296,7 @@ async def skipdate(update: Update, context: SkedjitContext) -> None:
             data.uow(), link, requester(update), day=rest or None, code=code, language=i18n.current()
         )
     except NotAllowed:
-        if is_private(update):
-            await open_menu(update, context, link, then=Then.MENU)
-        else:
-            await _not_creator_here(update, context, link)
+        await _refused(update, context, link, then=Then.MENU)
         return
     event = skipped.event
     day = format_day(skipped.day, event.timezone)
@@ -339,10 +339,7 @@ async def movedate(update: Update, context: SkedjitContext) -> None:
             data.uow(), link, requester(update), day, when, code=code, language=i18n.current()
         )
     except NotAllowed:
-        if is_private(update):
-            await open_menu(update, context, link, then=Then.MENU)
-        else:
-            await _not_creator_here(update, context, link)
+        await _refused(update, context, link, then=Then.MENU)
         return
     event = moved.event
     await reply(
